@@ -1,0 +1,69 @@
+"""Configuration: safe defaults, overridden by environment variables.
+
+Everything a deployment changes comes from the environment (``DATABASE_URL``, ``SECRET_KEY``,
+``GEOCODER``, ...). The secret key is never a constant in the code: when ``SECRET_KEY`` is unset, one is
+generated into ``instance/secret_key`` on first run and reused afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def _secret_key(instance_path: Path) -> str:
+    """The SECRET_KEY from the environment, or one kept in the instance folder (made on first run)."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting at once must not write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return key_file.read_text().strip()
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration for an app whose instance folder is ``instance_path``."""
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'directory.sqlite3'}"
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "en",
+        # Languages with translations; add one here once its catalogue exists.
+        "LANGUAGES": os.environ.get("LANGUAGES", "en").split(","),
+        # Geocoding: "offline" (bundled gazetteer) or "nominatim" (needs the internet).
+        "GEOCODER": os.environ.get("GEOCODER", "offline"),
+        "NOMINATIM_USER_AGENT": os.environ.get(
+            "NOMINATIM_USER_AGENT", "survivor-directory (set NOMINATIM_USER_AGENT to your contact)"
+        ),
+        "NOMINATIM_MIN_DELAY_SECONDS": float(os.environ.get("NOMINATIM_MIN_DELAY_SECONDS", "1.0")),
+        "GAZETTEER_PATH": os.environ.get("GAZETTEER_PATH", ""),
+        "GEOCODE_CACHE_SIZE": _env_int("GEOCODE_CACHE_SIZE", 2048),
+        # Search.
+        "SEARCH_PER_PAGE": _env_int("SEARCH_PER_PAGE", 20),
+        "SEARCH_MAX_PER_PAGE": 100,
+        "SEARCH_MAX_QUERY_LENGTH": 200,
+        "SEARCH_DEFAULT_RADIUS_KM": _env_int("SEARCH_DEFAULT_RADIUS_KM", 100),
+        "SEARCH_MAX_RADIUS_KM": 20_000,
+    }

@@ -1,0 +1,238 @@
+"""Listing models, named after the Open Referral HSDS objects they map to.
+
+``organization`` (with ``taxonomy_term`` links through ``organization_term``), ``location``,
+``service_area`` and ``language`` follow HSDS 3.0 field names where HSDS has one. The one deliberate
+departure is the location's point: ``true_latitude``/``true_longitude`` hold where the organization
+really is and are never shown to anyone; ``public_latitude``/``public_longitude`` hold the point derived
+from the organization's chosen precision (see :mod:`directory.privacy`), and only they are ever published
+(they become HSDS ``latitude``/``longitude`` on export).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import UTCDateTime, now_utc
+from ..extensions import db
+
+
+class ListingStatus(enum.StrEnum):
+    """Where a listing is in vetting. Only ``approved`` listings are public."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+
+class Visibility(enum.StrEnum):
+    """Who may see a contact detail."""
+
+    PUBLIC = "public"
+    VERIFIED_AGENCIES = "verified_agencies"
+    AFTER_ACCEPT = "after_accept"
+
+
+class LocationPrecision(enum.StrEnum):
+    """How precisely an organization lets the public place it on the map."""
+
+    EXACT = "exact"
+    CITY = "city"
+    COUNTRY = "country"
+    HIDDEN = "hidden"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so both backends and migrations stay simple.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class TaxonomyTerm(db.Model):
+    """One slug of a controlled vocabulary (HSDS ``taxonomy_term``); labels live in ``vocab.py``."""
+
+    __tablename__ = "taxonomy_term"
+    __table_args__ = (UniqueConstraint("taxonomy", "code", name="uq_taxonomy_term_taxonomy_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    taxonomy: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(120))
+
+    def __repr__(self) -> str:
+        return f"<TaxonomyTerm {self.taxonomy}:{self.code}>"
+
+
+organization_term = Table(
+    "organization_term",
+    db.Model.metadata,
+    Column(
+        "organization_id",
+        Integer,
+        ForeignKey("organization.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "taxonomy_term_id",
+        Integer,
+        ForeignKey("taxonomy_term.id", ondelete="RESTRICT"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class Organization(db.Model):
+    """A survivor-led organization's listing: what the public sees once it is approved."""
+
+    __tablename__ = "organization"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(140), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Lower-cased, accent- and punctuation-folded name: with the country, the key for "same organization".
+    normalized_name: Mapped[str] = mapped_column(String(200), index=True)
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    leadership_narrative: Mapped[str] = mapped_column(Text, default="")
+    # What the organization attests about its survivor leadership, in its own words. Never proof.
+    survivor_attestation: Mapped[str] = mapped_column(Text, default="")
+    year_incorporated: Mapped[int | None] = mapped_column(Integer)
+    website: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "email_visibility"), default=Visibility.VERIFIED_AGENCIES
+    )
+    phone: Mapped[str | None] = mapped_column(String(40))
+    phone_visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "phone_visibility"), default=Visibility.VERIFIED_AGENCIES
+    )
+    status: Mapped[ListingStatus] = mapped_column(
+        _enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
+    )
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    terms: Mapped[list[TaxonomyTerm]] = relationship(
+        secondary=organization_term, order_by=TaxonomyTerm.id, lazy="selectin"
+    )
+    location: Mapped[Location | None] = relationship(
+        back_populates="organization", cascade="all, delete-orphan", lazy="joined"
+    )
+    service_areas: Mapped[list[ServiceArea]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by="ServiceArea.country_code",
+        lazy="selectin",
+    )
+    languages: Mapped[list[Language]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by="Language.code",
+        lazy="selectin",
+    )
+
+    def term_codes(self, taxonomy: str) -> list[str]:
+        """The slugs of this organization's terms in one taxonomy, in vocabulary order."""
+        return [t.code for t in self.terms if t.taxonomy == taxonomy]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is ListingStatus.APPROVED
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"
+
+
+class Location(db.Model):
+    """Where an organization is (HSDS ``location``), with the public point kept apart from the true one."""
+
+    __tablename__ = "location"
+    __table_args__ = (Index("ix_location_public_point", "public_latitude", "public_longitude"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), unique=True
+    )
+    locality: Mapped[str] = mapped_column(String(120), default="")  # the city (HSDS address.locality)
+    country_code: Mapped[str] = mapped_column(String(2), index=True)  # ISO 3166-1 alpha-2
+    # Derived from the country (UN M49); never typed by hand.
+    region: Mapped[str] = mapped_column(String(40), index=True)
+    subregion: Mapped[str] = mapped_column(String(40), index=True)
+    # The true point: private, used only to derive the public one.
+    true_latitude: Mapped[float | None] = mapped_column(Float)
+    true_longitude: Mapped[float | None] = mapped_column(Float)
+    location_precision: Mapped[LocationPrecision] = mapped_column(
+        _enum(LocationPrecision, "location_precision"), default=LocationPrecision.CITY
+    )
+    public_latitude: Mapped[float | None] = mapped_column(Float)
+    public_longitude: Mapped[float | None] = mapped_column(Float)
+
+    organization: Mapped[Organization] = relationship(back_populates="location")
+
+
+class ServiceArea(db.Model):
+    """A country an organization serves (HSDS ``service_area``, one row per country)."""
+
+    __tablename__ = "service_area"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "country_code", name="uq_service_area_organization_country"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    country_code: Mapped[str] = mapped_column(String(2), index=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="service_areas")
+
+
+class Language(db.Model):
+    """A language an organization works in (HSDS ``language``), as an ISO 639 code."""
+
+    __tablename__ = "language"
+    __table_args__ = (UniqueConstraint("organization_id", "code", name="uq_language_organization_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12), index=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="languages")
+
+
+class SearchState(db.Model):
+    """One row whose ``generation`` changes whenever any listing does.
+
+    Every server process caches its search index; comparing generations tells it, with one cheap query,
+    that another process changed a listing and the cache is stale.
+    """
+
+    __tablename__ = "search_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
