@@ -1,0 +1,156 @@
+"""Geocoding through the offline gazetteer, distances, and the proximity bounding box."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from flask import Flask
+from geopy.distance import great_circle
+from geopy.location import Location
+
+from directory.geo import (
+    Geo,
+    OfflineGeocoder,
+    PlaceNotFoundError,
+    Point,
+    bounding_box,
+    distance_km,
+    get_geo,
+    make_geocoder,
+    normalize_name,
+    parse_coordinates,
+)
+from directory.search.engine import great_circle_km
+
+
+@pytest.mark.parametrize("name", ["Yaoundé", "Yaounde", "yaounde", "Yaoundé, Cameroon", "Yaounde, CM"])
+def test_alternate_spellings_resolve_to_the_same_city(app: Flask, name: str) -> None:
+    place = get_geo().resolve(name)
+    assert place.name == "Yaoundé, Cameroon"
+    assert place.point.latitude == pytest.approx(3.87, abs=0.05)
+    assert place.point.longitude == pytest.approx(11.52, abs=0.05)
+
+
+def test_the_offline_geocoder_speaks_geopy(app: Flask) -> None:
+    geocoder = OfflineGeocoder(get_geo().gazetteer)
+    found = geocoder.geocode("Douala, Cameroon")
+    assert isinstance(found, Location)
+    assert found.address == "Douala, Cameroon"
+    several = geocoder.geocode("Paris", exactly_one=False)
+    assert isinstance(several, list) and len(several) > 1
+    assert "France" in several[0].address  # the most populous Paris first
+
+
+def test_a_country_resolves_to_its_point(app: Flask) -> None:
+    place = get_geo().resolve("Cameroon")
+    assert place.name == "Cameroon"
+    assert 2 < place.point.latitude < 13 and 8 < place.point.longitude < 17
+
+
+def test_a_country_narrows_an_ambiguous_city(app: Flask) -> None:
+    assert "United States" in get_geo().resolve("Paris, US").name
+
+
+def test_an_unknown_place_gives_suggestions(app: Flask) -> None:
+    with pytest.raises(PlaceNotFoundError) as caught:
+        get_geo().resolve("Doualla")
+    assert "Douala, Cameroon" in caught.value.suggestions
+
+
+@pytest.mark.parametrize("nonsense", ["Xyzzyqwvb", "1234", "-", "ü"])
+def test_nonsense_is_not_found_with_few_or_no_suggestions(app: Flask, nonsense: str) -> None:
+    with pytest.raises(PlaceNotFoundError) as caught:
+        get_geo().resolve(nonsense)
+    assert len(caught.value.suggestions) <= 5
+
+
+def test_answers_are_cached(app: Flask) -> None:
+    calls = []
+
+    class Counting:
+        def geocode(self, query: str, exactly_one: bool = True) -> Location | None:
+            calls.append(query)
+            return Location("Somewhere", (1.0, 2.0), {})
+
+    geo = Geo(get_geo().gazetteer, Counting(), cache_size=10)
+    assert geo.resolve("Somewhere").point == Point(1.0, 2.0)
+    assert geo.resolve("  somewhere ").point == Point(1.0, 2.0)
+    assert calls == ["Somewhere"]
+
+
+def test_nominatim_is_a_configuration_switch(app: Flask) -> None:
+    geocoder = make_geocoder("nominatim", get_geo().gazetteer, "directory-tests", 1.0)
+    assert hasattr(geocoder, "geocode")  # not called: tests never use the internet
+    with pytest.raises(ValueError, match="unknown GEOCODER"):
+        make_geocoder("teleport", get_geo().gazetteer, "x", 1.0)
+
+
+def test_douala_to_yaounde_is_about_200_km(app: Flask) -> None:
+    douala = get_geo().resolve("Douala").point
+    yaounde = get_geo().resolve("Yaoundé").point
+    assert distance_km(douala, yaounde) == pytest.approx(200, abs=15)
+
+
+def test_vectorised_distance_equals_geopy() -> None:
+    rng = random.Random(7)
+    center = Point(4.05, 9.7)
+    lats = [rng.uniform(-90, 90) for _ in range(200)]
+    lons = [rng.uniform(-180, 180) for _ in range(200)]
+    import numpy as np
+
+    ours = great_circle_km(center, np.array(lats), np.array(lons))
+    for lat, lon, km in zip(lats, lons, ours, strict=True):
+        assert km == pytest.approx(great_circle((4.05, 9.7), (lat, lon)).km, rel=1e-9, abs=1e-6)
+
+
+def _inside(box, point: Point) -> bool:
+    if not box.min_lat <= point.latitude <= box.max_lat:
+        return False
+    return any(lo <= point.longitude <= hi for lo, hi in box.lon_ranges)
+
+
+@pytest.mark.parametrize(
+    ("center", "radius"),
+    [
+        (Point(0.0, 179.5), 300),  # crosses the antimeridian eastwards
+        (Point(-17.7, -179.8), 500),  # Fiji, westwards
+        (Point(89.0, 10.0), 300),  # reaches the north pole
+        (Point(-88.5, 0.0), 400),  # and the south pole
+        (Point(4.05, 9.7), 500),  # Douala
+        (Point(60.0, 30.0), 2000),
+    ],
+)
+def test_bounding_box_holds_every_point_within_the_radius(center: Point, radius: float) -> None:
+    box = bounding_box(center, radius)
+    rng = random.Random(radius)
+    for _ in range(2000):
+        # a random point at a random distance <= radius, in a random direction
+        bearing = rng.uniform(0, 2 * math.pi)
+        dist = rng.uniform(0, radius) / 6371.009
+        lat1, lon1 = math.radians(center.latitude), math.radians(center.longitude)
+        lat2 = math.asin(
+            math.sin(lat1) * math.cos(dist) + math.cos(lat1) * math.sin(dist) * math.cos(bearing)
+        )
+        lon2 = lon1 + math.atan2(
+            math.sin(bearing) * math.sin(dist) * math.cos(lat1),
+            math.cos(dist) - math.sin(lat1) * math.sin(lat2),
+        )
+        lon_deg = (math.degrees(lon2) + 540) % 360 - 180
+        point = Point(math.degrees(lat2), lon_deg)
+        assert distance_km(center, point) <= radius + 1e-6
+        assert _inside(box, point), (center, radius, point, box)
+
+
+def test_bounding_box_splits_at_the_antimeridian() -> None:
+    box = bounding_box(Point(0.0, 179.5), 300)
+    assert len(box.lon_ranges) == 2
+    assert box.lon_ranges[0][1] == 180.0 and box.lon_ranges[1][0] == -180.0
+
+
+def test_normalize_and_coordinates() -> None:
+    assert normalize_name("  Yaoundé, CAMEROON ") == "yaounde cameroon"
+    assert parse_coordinates("4.05, 9.7") == Point(4.05, 9.7)
+    assert parse_coordinates("95, 9") is None
+    assert parse_coordinates("Douala") is None
