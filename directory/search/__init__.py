@@ -1,0 +1,42 @@
+"""Search: one interface over the public listings, whatever the database.
+
+``search(params)`` runs a checked :class:`SearchParams` against the current database and returns
+:class:`SearchResults`; the text rules live in :mod:`.text`, the database-specific full-text part in
+:mod:`.backends`, the per-process facet index in :mod:`.index`.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from ..extensions import db
+from ..geo import get_geo
+from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
+from .engine import Hit, SearchEngine, SearchResults
+from .params import SORTS, SearchParamError, SearchParams, parse_params
+
+__all__ = [
+    "SORTS",
+    "Hit",
+    "SearchEngine",
+    "SearchParamError",
+    "SearchParams",
+    "SearchResults",
+    "get_engine",
+    "parse_params",
+    "search",
+]
+
+
+def get_engine() -> SearchEngine:
+    """This process's search engine for the current app (created on first use)."""
+    engine = current_app.extensions.get("search")
+    if engine is None:
+        engine = current_app.extensions.setdefault("search", SearchEngine())
+    return engine
+
+
+def search(params: SearchParams) -> SearchResults:
+    """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
+    near = get_geo().resolve(params.near) if params.near else None
+    return get_engine().search(db.session, params, near)

@@ -1,0 +1,208 @@
+"""Search through the JSON API: filters, facets, proximity, sorting, pagination and visibility."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from directory.extensions import db
+from directory.organizations.models import ListingStatus, Organization
+
+
+def api(client: FlaskClient, **params: Any) -> dict[str, Any]:
+    response = client.get("/api/v1/organizations", query_string=params)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def names(answer: dict[str, Any]) -> list[str]:
+    return [r["name"] for r in answer["results"]]
+
+
+def facet(answer: dict[str, Any], dim: str) -> dict[str, int]:
+    return {item["value"]: item["count"] for item in answer["facets"][dim]}
+
+
+@pytest.fixture
+def world(make_org: Callable[..., Organization]) -> None:
+    make_org(
+        name="Bafoussam Enterprise Circle",
+        country_code="CM",
+        city="Bafoussam",
+        focus=["micro-finance", "entrepreneurship"],
+        models=["survivor-founded"],
+        trafficking=["sex", "labor"],
+        services=["training"],
+        languages=["fr", "en"],
+        serves=["CM", "GA"],
+    )
+    make_org(
+        name="Lagos Market Women",
+        country_code="NG",
+        city="Lagos",
+        focus=["micro-finance"],
+        models=["cooperative"],
+        trafficking=["sex"],
+        languages=["en", "yo"],
+        serves=["NG", "CM"],
+    )
+    make_org(
+        name="Gulf Builders Voice",
+        country_code="QA",
+        city="Doha",
+        focus=["policy-advocacy"],
+        models=["survivor-led-board"],
+        trafficking=["labor"],
+        services=["consulting"],
+        languages=["ar", "en"],
+    )
+    make_org(
+        name="Sihanoukville Deckhands",
+        country_code="KH",
+        city="Sihanoukville",
+        focus=["job-training"],
+        models=["peer-mentorship"],
+        trafficking=["labor"],
+        services=["training"],
+        languages=["km"],
+    )
+    make_org(
+        name="Draft Not Public",
+        country_code="CM",
+        city="Douala",
+        focus=["micro-finance"],
+        status=ListingStatus.PENDING,
+    )
+
+
+def test_only_approved_listings_are_public(client: FlaskClient, world: None) -> None:
+    answer = api(client)
+    assert answer["total"] == 4
+    assert "Draft Not Public" not in names(answer)
+    assert client.get("/api/v1/organizations/draft-not-public").status_code == 404
+    assert client.get("/organizations/draft-not-public").status_code == 404
+
+
+def test_one_filter_with_several_values_means_any(client: FlaskClient, world: None) -> None:
+    answer = api(client, country=["CM", "NG"], sort="name")
+    assert names(answer) == ["Bafoussam Enterprise Circle", "Lagos Market Women"]
+
+
+def test_different_filters_all_apply(client: FlaskClient, world: None) -> None:
+    assert names(api(client, focus="micro-finance", trafficking="labor")) == ["Bafoussam Enterprise Circle"]
+    assert api(client, country="KH", focus="micro-finance")["total"] == 0
+
+
+def test_facets_leave_out_their_own_selection(client: FlaskClient, world: None) -> None:
+    answer = api(client, country="CM", focus="micro-finance")
+    # the country facet ignores country=CM, so Nigeria is still counted
+    assert facet(answer, "country") == {"CM": 1, "NG": 1}
+    # the focus facet ignores focus=micro-finance, but not country=CM
+    assert facet(answer, "focus") == {"micro-finance": 1, "entrepreneurship": 1}
+    # other facets apply both filters
+    assert facet(answer, "model") == {"survivor-founded": 1}
+    selected = [i for i in answer["facets"]["country"] if i["selected"]]
+    assert [i["value"] for i in selected] == ["CM"]
+
+
+def test_a_selected_value_with_no_matches_is_still_listed(client: FlaskClient, world: None) -> None:
+    answer = api(client, country="KH", focus="housing")
+    assert {"value": "housing", "label": "Housing", "count": 0, "selected": True} in answer["facets"]["focus"]
+
+
+def test_region_takes_a_continent_or_a_subregion(client: FlaskClient, world: None) -> None:
+    assert sorted(names(api(client, region="africa"))) == [
+        "Bafoussam Enterprise Circle",
+        "Lagos Market Women",
+    ]
+    assert names(api(client, region="middle-africa")) == ["Bafoussam Enterprise Circle"]
+    assert names(api(client, region="south-eastern-asia")) == ["Sihanoukville Deckhands"]
+    regions = facet(api(client), "region")
+    assert regions["africa"] == 2 and regions["western-africa"] == 1 and regions["asia"] == 2
+
+
+def test_serves_filters_on_countries_served(client: FlaskClient, world: None) -> None:
+    assert sorted(names(api(client, serves="CM"))) == [
+        "Bafoussam Enterprise Circle",
+        "Lagos Market Women",
+    ]
+    assert names(api(client, serves="GA")) == ["Bafoussam Enterprise Circle"]
+
+
+def test_language_model_and_service_filters(client: FlaskClient, world: None) -> None:
+    assert names(api(client, language="km")) == ["Sihanoukville Deckhands"]
+    assert names(api(client, model="cooperative")) == ["Lagos Market Women"]
+    assert sorted(names(api(client, service="training"))) == [
+        "Bafoussam Enterprise Circle",
+        "Sihanoukville Deckhands",
+    ]
+    assert facet(api(client), "language")["en"] == 3
+
+
+def test_near_gives_distances_and_sorts_by_them(client: FlaskClient, world: None) -> None:
+    answer = api(client, near="Douala", radius_km=1000)
+    assert names(answer) == ["Bafoussam Enterprise Circle", "Lagos Market Women"]
+    distances = [r["distance_km"] for r in answer["results"]]
+    assert distances == sorted(distances)
+    assert 150 < distances[0] < 250 and 700 < distances[1] < 900
+    assert answer["near"]["name"] == "Douala, Cameroon"
+    assert answer["sort"] == "distance"
+    assert api(client, near="Douala", radius_km=100)["total"] == 0
+
+
+def test_sort_by_name_and_updated(client: FlaskClient, world: None) -> None:
+    assert names(api(client, sort="name"))[0] == "Bafoussam Enterprise Circle"
+    org = db.session.scalar(db.select(Organization).filter_by(name="Gulf Builders Voice"))
+    org.summary = "Now with a summary."
+    db.session.commit()
+    assert names(api(client, sort="updated"))[0] == "Gulf Builders Voice"
+
+
+def test_pagination(client: FlaskClient, world: None) -> None:
+    first = api(client, sort="name", per_page=3)
+    second = api(client, sort="name", per_page=3, page=2)
+    assert first["total"] == second["total"] == 4
+    assert first["pages"] == 2
+    assert len(first["results"]) == 3 and len(second["results"]) == 1
+    assert not set(names(first)) & set(names(second))
+    assert api(client, page=5)["results"] == []
+
+
+def test_a_suspended_listing_disappears_at_once(client: FlaskClient, world: None) -> None:
+    assert api(client, country="QA")["total"] == 1  # the index is now cached in this process
+    org = db.session.scalar(db.select(Organization).filter_by(name="Gulf Builders Voice"))
+    org.status = ListingStatus.SUSPENDED
+    db.session.commit()
+    assert api(client, country="QA")["total"] == 0
+    assert api(client, q="gulf")["total"] == 0
+
+
+def test_a_change_made_by_another_process_is_seen(
+    client: FlaskClient, world: None, make_org: Callable[..., Organization]
+) -> None:
+    """The generation in the database, not this process's memory, decides when the index is stale."""
+    assert api(client, country="KE")["total"] == 0
+    with db.engine.begin() as connection:  # as another worker would: straight to the database
+        connection.execute(db.text("UPDATE organization SET status = 'approved'"))
+        connection.execute(db.text("UPDATE search_state SET generation = generation + 1"))
+    assert api(client)["total"] == 5
+
+
+def test_results_carry_the_public_fields(client: FlaskClient, world: None) -> None:
+    result = api(client, q="bafoussam")["results"][0]
+    assert set(result) == {
+        "slug",
+        "name",
+        "summary",
+        "location",
+        "focus",
+        "models",
+        "trafficking",
+        "is_demo",
+    }
+    assert result["location"]["country"] == "CM"
+    assert result["location"]["subregion"] == "middle-africa"
+    assert "true_latitude" not in str(result)
