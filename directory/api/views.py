@@ -1,0 +1,105 @@
+"""JSON endpoints: search and one profile. Errors are ``{"error": ...}`` with a 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import gettext as _
+
+from .. import regions, vocab
+from ..extensions import db
+from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..organizations.models import ListingStatus, Organization
+from ..organizations.public import profile_json, summary_json
+from ..search import SearchParamError, SearchResults, parse_params, search
+
+bp = Blueprint("api", __name__)
+
+
+def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": message, **extra}), status
+
+
+def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
+    """Facet counts with labels; values chosen in the query are listed even when their count is 0."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for dim, counts in results.facets.items():
+        selected = set(results.params.selected(dim))
+        values = set(counts) | selected
+        items = [
+            {
+                "value": value,
+                "label": facet_label(dim, value),
+                "count": counts.get(value, 0),
+                "selected": value in selected,
+            }
+            for value in values
+        ]
+        items.sort(key=lambda item: (-item["count"], item["label"]))
+        out[dim] = items
+    return out
+
+
+def facet_label(dim: str, value: str) -> str:
+    if dim in ("country", "serves"):
+        return regions.country_name(value)
+    if dim == "region":
+        return regions.region_name(value)
+    if dim == "language":
+        return regions.language_name(value)
+    return vocab.label(dim, value)
+
+
+@bp.get("/organizations")
+def organizations() -> Response | tuple[Response, int]:
+    """Search the public directory."""
+    try:
+        params = parse_params(request.args, current_app.config)
+        results = search(params)
+    except SearchParamError as exc:
+        return error(400, exc.message, param=exc.param)
+    except PlaceNotFoundError as exc:
+        return error(
+            400,
+            _("We could not find the place “%(place)s”.", place=exc.query),
+            param="near",
+            suggestions=exc.suggestions,
+        )
+    except GeocoderUnavailableError:
+        return error(503, _("The place search is unavailable; try again later."), param="near")
+    near = None
+    if results.near is not None:
+        near = {
+            "query": params.near,
+            "name": results.near.name,
+            "latitude": round(results.near.point.latitude, 5),
+            "longitude": round(results.near.point.longitude, 5),
+            "radius_km": params.radius_km,
+        }
+    return jsonify(
+        {
+            "total": results.total,
+            "page": params.page,
+            "per_page": params.per_page,
+            "pages": results.pages,
+            "sort": results.sort,
+            "results": [summary_json(hit.organization, hit.distance_km) for hit in results.hits],
+            "facets": facets_json(results),
+            "near": near,
+        }
+    )
+
+
+@bp.get("/organizations/<slug>")
+def organization(slug: str) -> Response | tuple[Response, int]:
+    """One public profile."""
+    org = db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
+        )
+    )
+    if org is None:
+        return error(404, _("No public organization has the slug “%(slug)s”.", slug=slug))
+    return jsonify(profile_json(org))

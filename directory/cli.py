@@ -1,0 +1,97 @@
+"""Command-line tools (``flask ...``): demo data, CSV import and the gazetteer."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .geo import get_geo
+from .organizations.importing import ImportFileError, demo_inputs, import_rows, read_csv
+from .organizations.models import ListingStatus, Organization
+from .organizations.services import create_organization, find_same_organization, terms_by_code
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only when the directory has no organization yet.")
+@with_appcontext
+def seed_demo(if_empty: bool) -> None:
+    """Load the fictional demo organizations (marked as demo, approved)."""
+    if if_empty and db.session.scalar(sa.select(sa.func.count(Organization.id))):
+        click.echo("The directory already has organizations; demo data not loaded.")
+        return
+    gazetteer = get_geo().gazetteer
+    terms = terms_by_code()
+    created = 0
+    for data in demo_inputs():
+        if find_same_organization(data.name, data.country_code) is not None:
+            continue
+        create_organization(data, gazetteer, status=ListingStatus.APPROVED, is_demo=True, terms=terms)
+        created += 1
+    db.session.commit()
+    click.echo(f"Loaded {created} demo organizations.")
+
+
+@click.command("import-orgs")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--approve", is_flag=True, help="Publish the imported rows (default: pending review).")
+@with_appcontext
+def import_orgs(file: click.File, approve: bool) -> None:
+    """Import organizations from a CSV file (see README for the columns)."""
+    gazetteer = get_geo().gazetteer.ensure_built()
+    try:
+        rows = list(read_csv(file))  # type: ignore[arg-type]
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(length=len(rows), label="Importing", file=None) as bar:
+        report = import_rows(iter(rows), gazetteer, approve=approve, on_row=lambda: bar.update(1))
+    for line, reason in report.errors:
+        click.echo(f"line {line}: {reason}", err=True)
+    if "approved-without-flag" in report.notes:
+        click.echo("Rows marked approved were imported as pending: pass --approve to publish.")
+    click.echo(
+        f"Imported {report.created}, skipped {report.skipped_existing} already in the directory, "
+        f"{len(report.errors)} with errors."
+    )
+
+
+@click.group("geo")
+def geo_group() -> None:
+    """The offline gazetteer."""
+
+
+@geo_group.command("build")
+@click.option("--force", is_flag=True, help="Rebuild even when the gazetteer file exists.")
+@with_appcontext
+def geo_build(force: bool) -> None:
+    """Build the gazetteer file used by the offline geocoder (once; a few seconds)."""
+    from .geo import build_gazetteer
+
+    gazetteer = get_geo().gazetteer
+    if force or not gazetteer.path.exists():
+        build_gazetteer(gazetteer.path)
+        click.echo(f"Built {gazetteer.path}")
+    else:
+        click.echo(f"Gazetteer ready: {gazetteer.path}")
+
+
+@geo_group.command("lookup")
+@click.argument("place")
+@with_appcontext
+def geo_lookup(place: str) -> None:
+    """Show where a place name resolves (to check the geocoder)."""
+    from .geo import PlaceNotFoundError
+
+    try:
+        found = get_geo().resolve(place)
+    except PlaceNotFoundError as exc:
+        hint = f" Did you mean: {', '.join(exc.suggestions)}?" if exc.suggestions else ""
+        raise click.ClickException(f"Not found: {place}.{hint}") from None
+    click.echo(f"{found.name}: {found.point.latitude:.4f}, {found.point.longitude:.4f}")
+
+
+def register(app: Flask) -> None:
+    for command in (seed_demo, import_orgs, geo_group):
+        app.cli.add_command(command)

@@ -1,0 +1,251 @@
+"""Bulk import of organizations from CSV (``flask import-orgs``) and the demo data (``flask seed-demo``).
+
+The key for "same organization" is the normalized name plus the country: a row whose organization is
+already in the directory is skipped, so importing a file twice creates nothing new, and a profile an
+organization has since edited is never overwritten. Bad rows are reported with their line number and
+reason and skipped; good rows are imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from .. import regions
+from ..extensions import db
+from ..geo import Gazetteer, normalize_name
+from .models import ListingStatus, Location, LocationPrecision, Organization, Visibility
+from .services import (
+    ListingValidationError,
+    OrganizationInput,
+    apply_input,
+    slugify,
+    terms_by_code,
+    validate_input,
+)
+
+REQUIRED_COLUMNS = (
+    "name",
+    "description",
+    "country_code",
+    "country",
+    "region",
+    "city",
+    "latitude",
+    "longitude",
+    "focus_areas",
+    "leadership_models",
+    "services",
+    "languages",
+    "website",
+    "email",
+    "founded_year",
+)
+OPTIONAL_COLUMNS = ("location_precision", "status")
+#: Focus slugs in the CSV that really name a trafficking type.
+TRAFFICKING_FOCUS = {"sex-trafficking": "sex", "labor-trafficking": "labor"}
+BATCH = 1000
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported (e.g. missing columns)."""
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped_existing: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class RowError(ValueError):
+    pass
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(";") if part.strip()]
+
+
+def _float(value: str, name: str) -> float | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise RowError(f"{name} {value!r} is not a number") from None
+
+
+def summary_from(description: str, limit: int = 200) -> str:
+    """The first sentence of a description, cut at a word boundary to ``limit`` characters."""
+    first = re.split(r"(?<=[.!?])\s", description.strip(), maxsplit=1)[0]
+    if len(first) <= limit:
+        return first
+    return first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def row_to_input(row: dict[str, str], gazetteer: Gazetteer) -> tuple[OrganizationInput, str | None]:
+    """Turn one CSV row into OrganizationInput and its status; raise RowError with the reason."""
+    cc = (row.get("country_code") or "").strip().upper()
+    if not regions.is_country(cc):
+        raise RowError(f"country_code {cc!r} is not an ISO 3166-1 alpha-2 code")
+    country = (row.get("country") or "").strip()
+    if country:
+        named = gazetteer.country_code_for(country)
+        if named is not None and named != cc:
+            raise RowError(f"country {country!r} is {named}, not {cc}")
+    region = (row.get("region") or "").strip()
+    if region:
+        derived = regions.region_of(cc)
+        given = slugify(region)
+        if given not in (derived.region, derived.subregion):
+            raise RowError(
+                f"region {region!r} does not match {cc}, which is in {derived.region} / {derived.subregion}"
+            )
+    focus, trafficking = [], []
+    for slug in _split(row.get("focus_areas") or ""):
+        if slug in TRAFFICKING_FOCUS:
+            trafficking.append(TRAFFICKING_FOCUS[slug])
+        else:
+            focus.append(slug)
+    year = (row.get("founded_year") or "").strip()
+    if year and not year.isdigit():
+        raise RowError(f"founded_year {year!r} is not a year")
+    precision_raw = (row.get("location_precision") or "").strip().lower() or "city"
+    try:
+        precision = LocationPrecision(precision_raw)
+    except ValueError:
+        valid = ", ".join(p.value for p in LocationPrecision)
+        raise RowError(f"location_precision {precision_raw!r} is not one of {valid}") from None
+    description = (row.get("description") or "").strip()
+    data = OrganizationInput(
+        name=row.get("name") or "",
+        country_code=cc,
+        city=row.get("city") or "",
+        summary=summary_from(description),
+        description=description,
+        year_incorporated=int(year) if year else None,
+        website=(row.get("website") or "").strip() or None,
+        email=(row.get("email") or "").strip() or None,
+        latitude=_float(row.get("latitude") or "", "latitude"),
+        longitude=_float(row.get("longitude") or "", "longitude"),
+        location_precision=precision,
+        trafficking=trafficking,
+        focus=focus,
+        models=_split(row.get("leadership_models") or ""),
+        services=_split(row.get("services") or ""),
+        languages=_split(row.get("languages") or ""),
+    )
+    status = (row.get("status") or "").strip().lower() or None
+    if status is not None and status not in {s.value for s in ListingStatus}:
+        valid = ", ".join(s.value for s in ListingStatus)
+        raise RowError(f"status {status!r} is not one of {valid}")
+    return data, status
+
+
+def _status_for(requested: str | None, approve: bool, report: ImportReport) -> ListingStatus:
+    if requested is None:
+        return ListingStatus.APPROVED if approve else ListingStatus.PENDING
+    status = ListingStatus(requested)
+    if status is ListingStatus.APPROVED and not approve:
+        if "approved-without-flag" not in report.notes:
+            report.notes.append("approved-without-flag")
+        return ListingStatus.PENDING
+    return status
+
+
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    gazetteer: Gazetteer,
+    *,
+    approve: bool = False,
+    is_demo: bool = False,
+    on_row: Callable[[], None] | None = None,
+) -> ImportReport:
+    """Import (line number, row) pairs; commits in batches so a long import keeps its progress."""
+    report = ImportReport()
+    terms = terms_by_code()
+    existing: set[tuple[str, str]] = {
+        (name, country)
+        for name, country in db.session.execute(
+            sa.select(Organization.normalized_name, Location.country_code).join(Location)
+        )
+    }
+    taken_slugs = set(db.session.scalars(sa.select(Organization.slug)))
+    pending = 0
+    for line, row in rows:
+        if on_row:
+            on_row()
+        try:
+            data, requested = row_to_input(row, gazetteer)
+            validate_input(data)
+            key = (normalize_name(data.name), data.country_code)
+            if key in existing:
+                report.skipped_existing += 1
+                continue
+            status = _status_for(requested, approve, report)
+            if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
+                raise RowError(
+                    f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
+                )
+        except RowError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        except ListingValidationError as exc:
+            report.errors.append((line, str(exc)))
+            continue
+        slug = _free_slug(data.name, taken_slugs)
+        org = Organization(slug=slug, status=status, is_demo=is_demo)
+        apply_input(org, data, gazetteer, terms)
+        db.session.add(org)
+        existing.add(key)
+        report.created += 1
+        pending += 1
+        if pending >= BATCH:
+            db.session.commit()
+            pending = 0
+    db.session.commit()
+    return report
+
+
+def _free_slug(name: str, taken: set[str]) -> str:
+    base = slugify(name)
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) pairs of a CSV file; raises ImportFileError when columns are missing."""
+    reader = csv.DictReader(handle)
+    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+    for row in reader:
+        yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
+
+
+def demo_inputs() -> list[OrganizationInput]:
+    """The bundled fictional demo organizations."""
+    path = resources.files("directory") / "demo" / "organizations.json"
+    with path.open("rb") as handle:
+        raw: list[dict[str, Any]] = json.load(handle)
+    out = []
+    for item in raw:
+        item = dict(item)
+        item["location_precision"] = LocationPrecision(item["location_precision"])
+        item["email_visibility"] = Visibility(item["email_visibility"])
+        item["phone_visibility"] = Visibility(item["phone_visibility"])
+        out.append(OrganizationInput(**item))
+    return out

@@ -1,0 +1,260 @@
+"""Services that create and change listings; views, the CLI and the importer all call these.
+
+They validate, change the session and raise domain errors; they never commit (the caller does, once)
+and never touch the request.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from .. import regions, vocab
+from ..extensions import db
+from ..geo import Gazetteer, Point, normalize_name
+from ..privacy import public_point
+from .models import Language as OrgLanguage
+from .models import (
+    ListingStatus,
+    Location,
+    LocationPrecision,
+    Organization,
+    ServiceArea,
+    TaxonomyTerm,
+    Visibility,
+)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+#: Taxonomies an organization is tagged with, and the input field that carries each.
+TERM_FIELDS = {
+    "trafficking": "trafficking",
+    "focus": "focus",
+    "model": "models",
+    "service": "services",
+    "engagement": "engagements",
+}
+
+
+class ListingValidationError(ValueError):
+    """Input for a listing is invalid; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+@dataclass
+class OrganizationInput:
+    """Everything needed to create or replace a listing, before validation."""
+
+    name: str
+    country_code: str
+    city: str = ""
+    summary: str = ""
+    description: str = ""
+    leadership_narrative: str = ""
+    survivor_attestation: str = ""
+    year_incorporated: int | None = None
+    website: str | None = None
+    email: str | None = None
+    email_visibility: Visibility = Visibility.VERIFIED_AGENCIES
+    phone: str | None = None
+    phone_visibility: Visibility = Visibility.VERIFIED_AGENCIES
+    latitude: float | None = None
+    longitude: float | None = None
+    location_precision: LocationPrecision = LocationPrecision.CITY
+    trafficking: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    engagements: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    serves: list[str] = field(default_factory=list)
+
+
+def slugify(text: str, max_length: int = 120) -> str:
+    """A readable URL slug: ``"Women's Circle, Douala"`` -> ``"womens-circle-douala"``."""
+    # Apostrophes join ("women's" -> "womens"); every other non-letter separates words.
+    slug = normalize_name(re.sub(r"['’]", "", text)).replace(" ", "-")
+    return slug[:max_length].strip("-") or "organization"
+
+
+class _Errors(dict[str, list[str]]):
+    def add(self, field_name: str, message: object) -> None:
+        self.setdefault(field_name, []).append(str(message))
+
+
+def validate_input(data: OrganizationInput) -> OrganizationInput:
+    """Check and normalize listing input in place; raise ListingValidationError with every problem."""
+    errors = _Errors()
+    _check_identity(data, errors)
+    _check_contacts(data, errors)
+    _check_point(data, errors)
+    _check_lists(data, errors)
+    if errors:
+        raise ListingValidationError(dict(errors))
+    return data
+
+
+def _check_identity(data: OrganizationInput, errors: _Errors) -> None:
+    data.name = " ".join(data.name.split())
+    if not data.name:
+        errors.add("name", _l("A name is required."))
+    elif len(data.name) > 200:
+        errors.add("name", _l("The name must be at most 200 characters."))
+    data.country_code = data.country_code.strip().upper()
+    if not regions.is_country(data.country_code):
+        errors.add("country_code", _l("Give the country as an ISO 3166-1 two-letter code, e.g. CM."))
+    data.city = " ".join(data.city.split())
+    if len(data.summary) > 300:
+        errors.add("summary", _l("The summary must be at most 300 characters."))
+    if data.year_incorporated is not None and not 1800 <= data.year_incorporated <= 2100:
+        errors.add("year_incorporated", _l("Give a year between 1800 and 2100."))
+
+
+def _check_contacts(data: OrganizationInput, errors: _Errors) -> None:
+    if data.website and not _WEBSITE.match(data.website):
+        errors.add("website", _l("Give a full web address starting with http:// or https://."))
+    if data.email and not _EMAIL.match(data.email):
+        errors.add("email", _l("Give a valid email address."))
+
+
+def _check_point(data: OrganizationInput, errors: _Errors) -> None:
+    if (data.latitude is None) != (data.longitude is None):
+        errors.add("latitude", _l("Give both latitude and longitude, or neither."))
+    elif data.latitude is not None and data.longitude is not None:
+        if not (-90 <= data.latitude <= 90 and -180 <= data.longitude <= 180):
+            errors.add("latitude", _l("Latitude must be within ±90 and longitude within ±180."))
+
+
+def _check_lists(data: OrganizationInput, errors: _Errors) -> None:
+    for taxonomy, attr in TERM_FIELDS.items():
+        try:
+            setattr(data, attr, vocab.check_slugs(taxonomy, getattr(data, attr)))
+        except vocab.UnknownSlugError as exc:
+            errors.add(attr, exc)
+    data.languages = _dedupe(code.strip().lower() for code in data.languages if code.strip())
+    bad_languages = [code for code in data.languages if not regions.is_language(code)]
+    if bad_languages:
+        errors.add("languages", _l("Unknown language code(s): %(codes)s.", codes=", ".join(bad_languages)))
+    data.serves = _dedupe(code.strip().upper() for code in data.serves if code.strip())
+    bad_countries = [code for code in data.serves if not regions.is_country(code)]
+    if bad_countries:
+        errors.add("serves", _l("Unknown country code(s): %(codes)s.", codes=", ".join(bad_countries)))
+
+
+def _dedupe(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def unique_slug(name: str, taken: set[str] | None = None) -> str:
+    """A slug for ``name`` not used by any organization (nor in ``taken``)."""
+    base = slugify(name)
+    candidate, n = base, 1
+    while (taken is not None and candidate in taken) or db.session.scalar(
+        sa.select(sa.exists().where(Organization.slug == candidate))
+    ):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def terms_by_code() -> dict[tuple[str, str], TaxonomyTerm]:
+    """Every vocabulary term, keyed by (taxonomy, slug)."""
+    return {(t.taxonomy, t.code): t for t in db.session.scalars(sa.select(TaxonomyTerm))}
+
+
+def place_location(
+    location: Location,
+    gazetteer: Gazetteer,
+    true_point: Point | None,
+) -> None:
+    """Derive a location's region and its public point from its country, city, point and precision.
+
+    When no true point is given the city's gazetteer point stands for it; when the city is unknown too,
+    the country's point does.
+    """
+    derived = regions.region_of(location.country_code)
+    location.region, location.subregion = derived.region, derived.subregion
+    city_point = gazetteer.city_point(location.locality, location.country_code) if location.locality else None
+    country_point = gazetteer.country_point(location.country_code)
+    if true_point is None:
+        true_point = city_point or country_point
+    location.true_latitude = true_point.latitude if true_point else None
+    location.true_longitude = true_point.longitude if true_point else None
+    shown = public_point(location.location_precision, true_point, city_point, country_point)
+    location.public_latitude = shown.latitude if shown else None
+    location.public_longitude = shown.longitude if shown else None
+
+
+def apply_input(
+    org: Organization,
+    data: OrganizationInput,
+    gazetteer: Gazetteer,
+    terms: dict[tuple[str, str], TaxonomyTerm] | None = None,
+) -> Organization:
+    """Copy validated input onto ``org`` (new or existing), deriving its location."""
+    terms = terms if terms is not None else terms_by_code()
+    org.name = data.name
+    org.normalized_name = normalize_name(data.name)
+    org.summary = data.summary.strip()
+    org.description = data.description.strip()
+    org.leadership_narrative = data.leadership_narrative.strip()
+    org.survivor_attestation = data.survivor_attestation.strip()
+    org.year_incorporated = data.year_incorporated
+    org.website = data.website or None
+    org.email = data.email or None
+    org.email_visibility = data.email_visibility
+    org.phone = data.phone or None
+    org.phone_visibility = data.phone_visibility
+    org.terms = [terms[(tax, code)] for tax, attr in TERM_FIELDS.items() for code in getattr(data, attr)]
+    org.languages = [OrgLanguage(code=code) for code in data.languages]
+    serves = data.serves or [data.country_code]
+    org.service_areas = [ServiceArea(country_code=code) for code in serves]
+    location = org.location or Location()
+    location.locality = data.city
+    location.country_code = data.country_code
+    location.location_precision = data.location_precision
+    given = (
+        Point(data.latitude, data.longitude)
+        if data.latitude is not None and data.longitude is not None
+        else None
+    )
+    place_location(location, gazetteer, given)
+    org.location = location
+    return org
+
+
+def create_organization(
+    data: OrganizationInput,
+    gazetteer: Gazetteer,
+    *,
+    status: ListingStatus = ListingStatus.DRAFT,
+    is_demo: bool = False,
+    terms: dict[tuple[str, str], TaxonomyTerm] | None = None,
+) -> Organization:
+    """Validate ``data`` and add a new organization to the session."""
+    validate_input(data)
+    org = Organization(slug=unique_slug(data.name), status=status, is_demo=is_demo)
+    apply_input(org, data, gazetteer, terms)
+    db.session.add(org)
+    return org
+
+
+def find_same_organization(name: str, country_code: str) -> Organization | None:
+    """The organization with the same normalized name in the same country, if any."""
+    return db.session.scalar(
+        sa.select(Organization)
+        .join(Location)
+        .where(
+            Organization.normalized_name == normalize_name(name),
+            Location.country_code == country_code.upper(),
+        )
+        .limit(1)
+    )

@@ -1,0 +1,62 @@
+"""Public pages of the directory: search results and organization profiles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import gettext as _
+
+from .. import regions
+from ..extensions import db
+from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..search import SearchParamError, SearchParams, parse_params, search
+from .models import ListingStatus, Organization
+
+bp = Blueprint("organizations", __name__)
+
+
+@bp.get("/organizations")
+def search_page() -> tuple[str, int] | str:
+    """Search with filters, facet counts and pagination; errors are shown beside the form."""
+    error, suggestions = None, []
+    params: SearchParams | None = None
+    results = None
+    try:
+        params = parse_params(request.args, current_app.config)
+        results = search(params)
+    except SearchParamError as exc:
+        error = {"param": exc.param, "message": exc.message}
+    except PlaceNotFoundError as exc:
+        error = {
+            "param": "near",
+            "message": _("We could not find the place “%(place)s”.", place=exc.query),
+        }
+        suggestions = exc.suggestions
+    except GeocoderUnavailableError:
+        error = {"param": "near", "message": _("The place search is unavailable; try again later.")}
+    status = 400 if error else 200
+    return (
+        render_template(
+            "organizations/search_page.html",
+            params=params or SearchParams(),
+            results=results,
+            error=error,
+            suggestions=suggestions,
+            args=request.args,
+            continents=regions.regions(),
+        ),
+        status,
+    )
+
+
+@bp.get("/organizations/<slug>")
+def profile(slug: str) -> str:
+    """An organization's public profile, leadership model first."""
+    org = db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
+        )
+    )
+    if org is None:
+        abort(404)
+    return render_template("organizations/profile.html", org=org)

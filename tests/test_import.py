@@ -1,0 +1,152 @@
+"""CSV import (``flask import-orgs``): good, bad and repeated rows."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask.testing import FlaskCliRunner
+
+from directory.extensions import db
+from directory.organizations.importing import REQUIRED_COLUMNS, summary_from
+from directory.organizations.models import ListingStatus, Location, Organization
+
+GOOD = {
+    "name": "Littoral Fishers' Voice",
+    "description": "Survivor-led support for fishers. We also train port inspectors.",
+    "country_code": "CM",
+    "country": "Cameroon",
+    "region": "Middle Africa",
+    "city": "Douala",
+    "latitude": "",
+    "longitude": "",
+    "focus_areas": "job-training;labor-trafficking",
+    "leadership_models": "survivor-founded",
+    "services": "training;consulting",
+    "languages": "fr;en",
+    "website": "https://littoral.example",
+    "email": "hello@littoral.example",
+    "founded_year": "2015",
+}
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], extra: tuple[str, ...] = ()) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=[*REQUIRED_COLUMNS, *extra])
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+    return path
+
+
+def orgs() -> list[Organization]:
+    return list(db.session.scalars(sa.select(Organization).order_by(Organization.id)))
+
+
+def test_good_rows_are_imported_pending_by_default(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "orgs.csv", [GOOD])
+    result = runner.invoke(args=["import-orgs", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 1" in result.output
+    [org] = orgs()
+    assert org.status is ListingStatus.PENDING
+    assert org.slug == "littoral-fishers-voice"
+    assert org.term_codes("trafficking") == ["labor"]  # labor-trafficking focus sets the type
+    assert org.term_codes("focus") == ["job-training"]
+    assert org.summary == "Survivor-led support for fishers."
+    assert org.location.location_precision.value == "city"
+    assert org.email_visibility.value == "verified_agencies"
+    # blank coordinates were geocoded from the city
+    assert abs(org.location.true_latitude - 4.05) < 0.05
+
+
+def test_approve_publishes_and_coordinates_are_kept(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    row = {**GOOD, "latitude": "4.0611", "longitude": "9.7860"}
+    path = write_csv(tmp_path / "orgs.csv", [row])
+    assert runner.invoke(args=["import-orgs", "--approve", str(path)]).exit_code == 0
+    [org] = orgs()
+    assert org.status is ListingStatus.APPROVED
+    assert org.location.true_latitude == 4.0611
+    assert org.location.public_latitude != 4.0611  # city precision: the city's point is public
+
+
+def test_running_the_same_file_twice_creates_no_duplicates(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    renamed = {**GOOD, "name": "LITTORAL  fishers’ voice"}  # same name once normalized
+    path = write_csv(tmp_path / "orgs.csv", [GOOD])
+    runner.invoke(args=["import-orgs", str(path)])
+    again = runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "b.csv", [GOOD, renamed]))])
+    assert "Imported 0, skipped 2 already in the directory" in again.output
+    assert len(orgs()) == 1
+    other_country = {
+        **GOOD,
+        "country_code": "NG",
+        "country": "Nigeria",
+        "region": "",
+        "city": "Lagos",
+    }
+    runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "c.csv", [other_country]))])
+    assert len(orgs()) == 2  # same name in another country is another organization
+
+
+def test_bad_rows_are_reported_and_skipped(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "name": "Good One"},
+        {**GOOD, "name": "Bad Country", "country_code": "XX", "country": ""},
+        {**GOOD, "name": "Bad Region", "region": "Western Europe"},
+        {**GOOD, "name": "Bad Focus", "focus_areas": "finance"},
+        {**GOOD, "name": "Bad Latitude", "latitude": "north", "longitude": "9.7"},
+        {**GOOD, "name": "Lonely Latitude", "latitude": "4.1", "longitude": ""},
+        {**GOOD, "name": "Unknown City", "city": "Atlantis"},
+        {**GOOD, "name": "", "city": "Douala"},
+        {**GOOD, "name": "Bad Year", "founded_year": "long ago"},
+        {**GOOD, "name": "Wrong Country Name", "country": "Nigeria"},
+        {**GOOD, "name": "Good Two", "city": "Yaounde"},
+    ]
+    path = write_csv(tmp_path / "orgs.csv", rows)
+    result = runner.invoke(args=["import-orgs", str(path)])
+    assert result.exit_code == 0
+    assert sorted(o.name for o in orgs()) == ["Good One", "Good Two"]
+    output = result.output
+    assert "line 3: country_code 'XX'" in output
+    assert "line 4: region 'Western Europe' does not match CM" in output
+    assert "line 5:" in output and "micro-finance" in output  # the valid slugs are listed
+    assert "line 6: latitude 'north' is not a number" in output
+    assert "line 7:" in output and "both latitude and longitude" in output
+    assert "line 8: no coordinates, and the city 'Atlantis' was not found in CM" in output
+    assert "line 9:" in output and "name" in output
+    assert "line 10: founded_year 'long ago' is not a year" in output
+    assert "line 11: country 'Nigeria' is NG, not CM" in output
+    assert "Imported 2, skipped 0 already in the directory, 9 with errors." in output
+
+
+def test_optional_precision_and_status_columns(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    rows = [
+        {**GOOD, "name": "Hidden", "location_precision": "hidden", "status": "draft"},
+        {**GOOD, "name": "Wants Approval", "location_precision": "", "status": "approved"},
+        {**GOOD, "name": "Bad Precision", "location_precision": "street", "status": ""},
+    ]
+    path = write_csv(tmp_path / "orgs.csv", rows, extra=("location_precision", "status"))
+    result = runner.invoke(args=["import-orgs", str(path)])
+    by_name = {o.name: o for o in orgs()}
+    assert by_name["Hidden"].status is ListingStatus.DRAFT
+    assert by_name["Hidden"].location.public_latitude is None
+    # a file cannot publish itself: approval needs --approve
+    assert by_name["Wants Approval"].status is ListingStatus.PENDING
+    assert "pass --approve to publish" in result.output
+    assert "line 4: location_precision 'street'" in result.output
+
+
+def test_missing_columns_stop_the_import(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "orgs.csv"
+    path.write_text("name,country_code\nA,CM\n")
+    result = runner.invoke(args=["import-orgs", str(path)])
+    assert result.exit_code != 0
+    assert "missing column(s): description" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Location.id))) == 0
+
+
+def test_summary_is_the_first_sentence() -> None:
+    assert summary_from("First one. Second one.") == "First one."
+    long = "word " * 100
+    assert len(summary_from(long)) <= 200 and summary_from(long).endswith("…")

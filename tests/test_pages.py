@@ -1,0 +1,84 @@
+"""The HTML pages render, link up and say what they should."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from directory.organizations.models import Organization
+
+
+def test_home_has_a_search_box_and_region_shortcuts(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+    assert 'name="q"' in page and 'name="near"' in page
+    assert "/organizations?region=africa" in page
+    assert "/organizations?region=south-eastern-asia" in page
+    assert "/static/css/site.css" in page
+
+
+def test_about_explains_survivor_informed_partnership(client: FlaskClient) -> None:
+    page = client.get("/about").get_data(as_text=True)
+    for phrase in ("inception", "trauma-informed", "labor", "paid"):
+        assert phrase.lower() in page.lower()
+
+
+def test_search_page_shows_cards_filters_and_counts(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    make_org(name="Alpha Circle", focus=["micro-finance"], summary="Loans for women.")
+    make_org(name="Beta Hub", country_code="NG", city="Lagos", focus=["housing"])
+    page = client.get("/organizations", query_string={"country": "CM"}).get_data(as_text=True)
+    assert "Alpha Circle" in page and "Beta Hub" not in page
+    assert "1 organization" in page
+    assert "Loans for women." in page
+    # the country facet still offers Nigeria, with its count, as a link that adds it
+    assert "Nigeria" in page
+    assert "country=CM&amp;country=NG" in page
+    assert 'aria-current="true"' in page  # Cameroon is shown as selected
+
+
+def test_no_results_page_offers_help(client: FlaskClient, make_org: Callable[..., Organization]) -> None:
+    make_org(name="Alpha Circle")
+    page = client.get(
+        "/organizations", query_string={"q": "zebra", "near": "Douala", "radius_km": 50}
+    ).get_data(as_text=True)
+    assert "No organization matches this search." in page
+    assert "radius_km=200" in page  # "search a wider area"
+
+
+def test_pagination_links_keep_the_query(client: FlaskClient, make_org: Callable[..., Organization]) -> None:
+    for i in range(3):
+        make_org(name=f"Org {i}", focus=["youth"])
+    page = client.get("/organizations", query_string={"focus": "youth", "per_page": 2}).get_data(as_text=True)
+    assert "Page 1 of 2" in page
+    assert "focus=youth" in page and "page=2" in page
+
+
+def test_profile_leads_with_the_leadership_model(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    org = make_org(
+        name="Alpha Circle",
+        models=["survivor-founded"],
+        leadership_narrative="Economic independence through micro-financing.",
+        survivor_attestation="Founded and led by survivors.",
+        description="Longer description.",
+        email="hello@alpha.example",
+        email_visibility="public",
+        phone="+1 555 0100",
+    )
+    page = client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    assert page.index("Leadership model") < page.index("Longer description.")
+    assert "Survivor-founded" in page
+    assert "Economic independence through micro-financing." in page
+    assert "hello@alpha.example" in page  # public email shown
+    assert "+1 555 0100" not in page  # phone is for verified agencies only
+    assert "only with verified agencies" in page
+
+
+def test_demo_listings_are_marked(client: FlaskClient, make_org: Callable[..., Organization]) -> None:
+    org = make_org(name="Demo Circle", is_demo=True)
+    assert "Demo – fictional" in client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    assert "Demo – fictional" in client.get("/organizations").get_data(as_text=True)
+    assert client.get(f"/api/v1/organizations/{org.slug}").json["is_demo"] is True
