@@ -55,9 +55,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .api import bp as api_bp
-    from .organizations import bp as organizations_bp
-    from .pages import bp as pages_bp
+    from .api.views import bp as api_bp
+    from .organizations.views import bp as organizations_bp
+    from .pages.views import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(organizations_bp)

@@ -219,6 +219,8 @@ class Gazetteer:
         self.path = path
         self._local = threading.local()
         self._country_names: dict[str, str] | None = None
+        # Imports ask for the same few thousand cities again and again.
+        self._points: dict[tuple[str, str, str], Point | None] = {}
 
     def ensure_built(self) -> Gazetteer:
         if not self.path.exists():
@@ -249,8 +251,18 @@ class Gazetteer:
             return str(row["country_code"])
         return None
 
+    def _memo(self, key: tuple[str, str, str], compute: Any) -> Point | None:
+        if key not in self._points:
+            if len(self._points) > 50_000:
+                self._points.clear()
+            self._points[key] = compute()
+        return self._points[key]
+
     def country_point(self, country_code: str) -> Point | None:
         """The country's representative point: the population-weighted centre of its cities."""
+        return self._memo(("country", country_code.upper(), ""), lambda: self._country_point(country_code))
+
+    def _country_point(self, country_code: str) -> Point | None:
         for row in self._rows(
             "SELECT latitude, longitude FROM place WHERE kind = 'country' AND country_code = ?",
             (country_code.upper(),),
@@ -261,8 +273,12 @@ class Gazetteer:
 
     def city_point(self, city: str, country_code: str) -> Point | None:
         """The gazetteer point of the most populous city of that name in that country."""
-        rows = self.find(city, country_code=country_code, kinds=("city",), limit=1)
-        return rows[0].point if rows else None
+
+        def compute() -> Point | None:
+            rows = self.find(city, country_code=country_code, kinds=("city",), limit=1)
+            return rows[0].point if rows else None
+
+        return self._memo(("city", country_code.upper(), normalize_name(city)), compute)
 
     def find(
         self,

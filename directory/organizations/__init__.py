@@ -1,5 +1,5 @@
-"""Organizations: the listings, their public pages and the services that change them."""
+"""Organizations: the listings, their public pages and the services that change them.
 
-from .views import bp
-
-__all__ = ["bp"]
+The blueprint is ``views.bp``; the app factory imports it from there, so that importing this package
+(for its models, say) never pulls in the views and their imports.
+"""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -170,27 +171,75 @@ def terms_by_code() -> dict[tuple[str, str], TaxonomyTerm]:
     return {(t.taxonomy, t.code): t for t in db.session.scalars(sa.select(TaxonomyTerm))}
 
 
-def place_location(
-    location: Location,
-    gazetteer: Gazetteer,
+def derive_location(
+    country_code: str,
+    city: str,
+    precision: LocationPrecision,
     true_point: Point | None,
-) -> None:
-    """Derive a location's region and its public point from its country, city, point and precision.
+    gazetteer: Gazetteer,
+) -> dict[str, Any]:
+    """A location's column values: its region from the country, and its public point from the precision.
 
     When no true point is given the city's gazetteer point stands for it; when the city is unknown too,
     the country's point does.
     """
-    derived = regions.region_of(location.country_code)
-    location.region, location.subregion = derived.region, derived.subregion
-    city_point = gazetteer.city_point(location.locality, location.country_code) if location.locality else None
-    country_point = gazetteer.country_point(location.country_code)
+    derived = regions.region_of(country_code)
+    city_point = gazetteer.city_point(city, country_code) if city else None
+    country_point = gazetteer.country_point(country_code)
     if true_point is None:
         true_point = city_point or country_point
-    location.true_latitude = true_point.latitude if true_point else None
-    location.true_longitude = true_point.longitude if true_point else None
-    shown = public_point(location.location_precision, true_point, city_point, country_point)
-    location.public_latitude = shown.latitude if shown else None
-    location.public_longitude = shown.longitude if shown else None
+    shown = public_point(precision, true_point, city_point, country_point)
+    return {
+        "locality": city,
+        "country_code": country_code,
+        "region": derived.region,
+        "subregion": derived.subregion,
+        "location_precision": precision,
+        "true_latitude": true_point.latitude if true_point else None,
+        "true_longitude": true_point.longitude if true_point else None,
+        "public_latitude": shown.latitude if shown else None,
+        "public_longitude": shown.longitude if shown else None,
+    }
+
+
+@dataclass
+class ListingValues:
+    """Validated input turned into column values, for the ORM or for bulk inserts alike."""
+
+    organization: dict[str, Any]
+    location: dict[str, Any]
+    term_keys: list[tuple[str, str]]
+    languages: list[str]
+    serves: list[str]
+
+
+def listing_values(data: OrganizationInput, gazetteer: Gazetteer) -> ListingValues:
+    """Column values for validated ``data``, with the location derived."""
+    given = (
+        Point(data.latitude, data.longitude)
+        if data.latitude is not None and data.longitude is not None
+        else None
+    )
+    return ListingValues(
+        organization={
+            "name": data.name,
+            "normalized_name": normalize_name(data.name),
+            "summary": data.summary.strip(),
+            "description": data.description.strip(),
+            "leadership_narrative": data.leadership_narrative.strip(),
+            "survivor_attestation": data.survivor_attestation.strip(),
+            "year_incorporated": data.year_incorporated,
+            "website": data.website or None,
+            "email": data.email or None,
+            "email_visibility": data.email_visibility,
+            "phone": data.phone or None,
+            "phone_visibility": data.phone_visibility,
+        },
+        location=derive_location(data.country_code, data.city, data.location_precision, given, gazetteer),
+        term_keys=[(tax, code) for tax, attr in TERM_FIELDS.items() for code in getattr(data, attr)],
+        languages=list(data.languages),
+        serves=list(data.serves or [data.country_code]),
+    )
 
 
 def apply_input(
@@ -201,32 +250,15 @@ def apply_input(
 ) -> Organization:
     """Copy validated input onto ``org`` (new or existing), deriving its location."""
     terms = terms if terms is not None else terms_by_code()
-    org.name = data.name
-    org.normalized_name = normalize_name(data.name)
-    org.summary = data.summary.strip()
-    org.description = data.description.strip()
-    org.leadership_narrative = data.leadership_narrative.strip()
-    org.survivor_attestation = data.survivor_attestation.strip()
-    org.year_incorporated = data.year_incorporated
-    org.website = data.website or None
-    org.email = data.email or None
-    org.email_visibility = data.email_visibility
-    org.phone = data.phone or None
-    org.phone_visibility = data.phone_visibility
-    org.terms = [terms[(tax, code)] for tax, attr in TERM_FIELDS.items() for code in getattr(data, attr)]
-    org.languages = [OrgLanguage(code=code) for code in data.languages]
-    serves = data.serves or [data.country_code]
-    org.service_areas = [ServiceArea(country_code=code) for code in serves]
+    values = listing_values(data, gazetteer)
+    for name, value in values.organization.items():
+        setattr(org, name, value)
+    org.terms = [terms[key] for key in values.term_keys]
+    org.languages = [OrgLanguage(code=code) for code in values.languages]
+    org.service_areas = [ServiceArea(country_code=code) for code in values.serves]
     location = org.location or Location()
-    location.locality = data.city
-    location.country_code = data.country_code
-    location.location_precision = data.location_precision
-    given = (
-        Point(data.latitude, data.longitude)
-        if data.latitude is not None and data.longitude is not None
-        else None
-    )
-    place_location(location, gazetteer, given)
+    for name, value in values.location.items():
+        setattr(location, name, value)
     org.location = location
     return org
 

@@ -1,5 +1,5 @@
-"""The static pages: home and "About survivor-informed partnership"."""
+"""The static pages: home and "About survivor-informed partnership".
 
-from .views import bp
-
-__all__ = ["bp"]
+The blueprint is ``views.bp``; the app factory imports it from there, so that importing this package
+(for its models, say) never pulls in the views and their imports.
+"""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
 from ..organizations.models import Language, Location, Organization, SearchState, ServiceArea
@@ -23,12 +23,9 @@ FTS_TABLE = "organization_fts"
 FTS_COLUMNS = ("name", "summary", "description", "leadership_narrative")
 
 
-def fts_row(org: Organization) -> dict[str, Any]:
+def fts_row(org_id: int, texts: dict[str, Any]) -> dict[str, Any]:
     """The tokens to index for one organization, keyed like the full-text table's columns."""
-    return {
-        "rowid": org.id,
-        **{col: document_tokens(getattr(org, col) or "") for col in FTS_COLUMNS},
-    }
+    return {"rowid": org_id, **{col: document_tokens(texts.get(col) or "") for col in FTS_COLUMNS}}
 
 
 _DELETE = sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :rowid")  # noqa: S608 (constant)
@@ -38,22 +35,35 @@ _INSERT = sa.text(
 )
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: object) -> None:
-    changed_orgs = [o for o in (*session.new, *session.dirty) if isinstance(o, Organization)]
-    deleted_orgs = [o for o in session.deleted if isinstance(o, Organization)]
-    listing_changed = any(
-        isinstance(obj, _LISTING_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)
-    )
-    if not listing_changed:
+def index_documents(connection: Connection, rows: list[dict[str, Any]], *, replace: bool) -> None:
+    """Write full-text rows (from :func:`fts_row`); with ``replace``, drop their old rows first."""
+    if connection.dialect.name != "sqlite" or not rows:
         return
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        stale = [{"rowid": o.id} for o in (*changed_orgs, *deleted_orgs)]
-        if stale:
-            connection.execute(_DELETE, stale)
-        fresh = [fts_row(o) for o in changed_orgs]
-        if fresh:
-            connection.execute(_INSERT, fresh)
+    if replace:
+        connection.execute(_DELETE, [{"rowid": r["rowid"]} for r in rows])
+    connection.execute(_INSERT, rows)
+
+
+def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
+    if connection.dialect.name == "sqlite" and org_ids:
+        connection.execute(_DELETE, [{"rowid": i} for i in org_ids])
+
+
+def bump_generation(connection: Connection) -> None:
+    """Tell every process that listings changed (their search index is stale)."""
     state = SearchState.__table__
     connection.execute(sa.update(state).where(state.c.id == 1).values(generation=state.c.generation + 1))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: object) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if not any(isinstance(obj, _LISTING_MODELS) for obj in changed):
+        return
+    connection = session.connection()
+    fresh = [o for o in (*session.new, *session.dirty) if isinstance(o, Organization)]
+    index_documents(
+        connection, [fts_row(o.id, {c: getattr(o, c) for c in FTS_COLUMNS}) for o in fresh], replace=True
+    )
+    unindex_documents(connection, [o.id for o in session.deleted if isinstance(o, Organization)])
+    bump_generation(connection)

@@ -5,8 +5,8 @@ SQLite (FTS5) and PostgreSQL index and match exactly the same tokens:
 
 * text is folded (case, accents: "Yaoundé" -> "yaounde") and split into words at anything that is not a
   letter or digit, so hyphens and apostrophes only separate words ("micro-finance" -> micro, finance);
-* each word is indexed as itself and, when different, as its English Snowball stem (the stemmer
-  PostgreSQL's ``english`` configuration uses), so "micro-financing" is indexed as
+* each word is indexed as itself and, when different, as its English Snowball stem (PyStemmer; the
+  algorithm PostgreSQL's ``english`` configuration uses), so "micro-financing" is indexed as
   ``micro financing financ``;
 * a query keeps the stems of its words, drops English stop words except the last word, and matches the
   last word either by its stem or as a prefix of an indexed word (search as you type: "entrepren");
@@ -20,7 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 
 _WORD = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
@@ -36,7 +36,7 @@ STOP_WORDS = frozenset(
     don should now""".split()
 )
 
-_stemmer = snowballstemmer.stemmer("english")
+_stemmer = Stemmer.Stemmer("english")
 
 
 def fold(text: str) -> str:
