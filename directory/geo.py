@@ -73,8 +73,11 @@ class ResolvedPlace:
 
 def normalize_name(text: str) -> str:
     """Fold case, accents and punctuation so that "Yaoundé" and "yaounde" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        stripped = text
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(re.sub(r"[\W_]+", " ", stripped.casefold()).split())
 
 

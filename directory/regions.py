@@ -110,17 +110,32 @@ def region_name(slug: str) -> str:
     return str(REGION_NAMES.get(slug, slug))
 
 
+@cache
+def _names(locale: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Country and language names in one locale, with English filling the gaps (parsed once)."""
+    english = Locale("en")
+    loc = Locale.parse(locale)
+    return (
+        {**english.territories, **loc.territories},
+        {**english.languages, **loc.languages},
+    )
+
+
+def _locale_key(locale: str | Locale | None) -> str:
+    if locale is None:
+        locale = get_locale() or "en"
+    return str(locale)
+
+
 def country_name(code: str, locale: str | Locale | None = None) -> str:
     """A country's name in the reader's language (Babel's CLDR data), falling back to English."""
-    loc = Locale.parse(locale) if locale is not None else (get_locale() or Locale("en"))
-    return loc.territories.get(code.upper()) or Locale("en").territories.get(code.upper(), code)
+    return _names(_locale_key(locale))[0].get(code.upper(), code)
 
 
 def language_name(code: str, locale: str | Locale | None = None) -> str:
     """A language's name (ISO 639 code) in the reader's language."""
-    loc = Locale.parse(locale) if locale is not None else (get_locale() or Locale("en"))
-    return loc.languages.get(code) or Locale("en").languages.get(code, code)
+    return _names(_locale_key(locale))[1].get(code, code)
 
 
 def is_language(code: str) -> bool:
-    return code in Locale("en").languages
+    return code in _names("en")[1]

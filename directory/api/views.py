@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from .. import regions, vocab
@@ -25,13 +26,14 @@ def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     """Facet counts with labels; values chosen in the query are listed even when their count is 0."""
     out: dict[str, list[dict[str, Any]]] = {}
+    locale = str(get_locale() or "en")
     for dim, counts in results.facets.items():
         selected = set(results.params.selected(dim))
         values = set(counts) | selected
         items = [
             {
                 "value": value,
-                "label": facet_label(dim, value),
+                "label": facet_label(dim, value, locale),
                 "count": counts.get(value, 0),
                 "selected": value in selected,
             }
@@ -42,13 +44,14 @@ def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-def facet_label(dim: str, value: str) -> str:
+def facet_label(dim: str, value: str, locale: str | None = None) -> str:
+    """The label of one facet value in the reader's language."""
     if dim in ("country", "serves"):
-        return regions.country_name(value)
+        return regions.country_name(value, locale)
     if dim == "region":
         return regions.region_name(value)
     if dim == "language":
-        return regions.language_name(value)
+        return regions.language_name(value, locale)
     return vocab.label(dim, value)
 
 

@@ -234,8 +234,10 @@ def _insert_batch(
     here with the same functions the flush listener uses.
     """
     now = now_utc()
+    org_table = Organization.__table__
+    # Core inserts (not ORM-enabled ones): no per-row unit-of-work bookkeeping.
     ids = db.session.scalars(
-        sa.insert(Organization).returning(Organization.id, sort_by_parameter_order=True),
+        org_table.insert().returning(org_table.c.id, sort_by_parameter_order=True),
         [
             {**values.organization, "slug": slug, "status": status, "is_demo": is_demo}
             | {"created_at": now, "updated_at": now}
@@ -244,7 +246,8 @@ def _insert_batch(
     ).all()
     pairs = list(zip(ids, (values for _, _, values in batch), strict=True))
     db.session.execute(
-        sa.insert(Location), [{**values.location, "organization_id": org_id} for org_id, values in pairs]
+        Location.__table__.insert(),
+        [{**values.location, "organization_id": org_id} for org_id, values in pairs],
     )
     db.session.execute(
         organization_term.insert(),
@@ -256,9 +259,9 @@ def _insert_batch(
     )
     languages = [{"organization_id": i, "code": code} for i, values in pairs for code in values.languages]
     if languages:
-        db.session.execute(sa.insert(OrgLanguage), languages)
+        db.session.execute(OrgLanguage.__table__.insert(), languages)
     db.session.execute(
-        sa.insert(ServiceArea),
+        ServiceArea.__table__.insert(),
         [{"organization_id": i, "country_code": code} for i, values in pairs for code in values.serves],
     )
     connection = db.session.connection()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
 from ..organizations.models import Location, Organization
@@ -219,7 +219,13 @@ class SearchEngine:
         if len(positions) == 0:
             return []
         ids = [int(i) for i in index.ids[positions]]
-        orgs = {o.id: o for o in session.scalars(sa.select(Organization).where(Organization.id.in_(ids)))}
+        # Result cards need neither languages nor service areas: load those only if touched.
+        query = (
+            sa.select(Organization)
+            .where(Organization.id.in_(ids))
+            .options(lazyload(Organization.languages), lazyload(Organization.service_areas))
+        )
+        orgs = {o.id: o for o in session.scalars(query)}
         hits = []
         for pos, org_id in zip(positions, ids, strict=True):
             org = orgs.get(org_id)

@@ -41,6 +41,8 @@ _stemmer = Stemmer.Stemmer("english")
 
 def fold(text: str) -> str:
     """Lower-case and strip accents (NFKD, combining marks removed)."""
+    if text.isascii():  # most text: nothing to strip, and much faster
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
