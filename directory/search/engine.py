@@ -144,7 +144,7 @@ class SearchEngine:
         )
 
     def _filter_mask(self, index: FacetIndex, name: str, values: tuple[str, ...]) -> np.ndarray:
-        return index.dimensions[name].mask_any(list(values), index.size)
+        return index.dimensions[name].mask_any(list(values))
 
     def _text(
         self, session: Session, index: FacetIndex, query: object, with_score: bool

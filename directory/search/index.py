@@ -13,7 +13,7 @@ organization id.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
@@ -35,40 +35,62 @@ DIMENSIONS = ("region", "country", "focus", "model", "service", "trafficking", "
 _TERM_DIMENSIONS = ("focus", "model", "service", "trafficking")
 
 
+#: Dimensions with at most this many values count with bitsets; larger ones with an entry scan.
+_BITSET_MAX_VALUES = 64
+
+
 @dataclass
 class Dimension:
-    """One facet field: a (document, value) pair per entry, and each value's documents."""
+    """One facet field: which documents have which values, laid out for fast counting.
+
+    Every (document, value) pair is an *entry*. Fields with few values (focus, models, ...) also keep
+    one packed bitset per value, so counting is an AND and a popcount per value; fields with many
+    values (countries, languages) count by gathering the entries of the matching documents.
+    """
 
     values: list[str]
-    entry_doc: np.ndarray  # int32, position of the document of each entry
-    entry_value: np.ndarray  # int32, index into ``values`` of each entry
-    postings: list[np.ndarray] = field(default_factory=list)  # per value: positions
-    value_index: dict[str, int] = field(default_factory=dict)
+    value_index: dict[str, int]
+    entry_doc: np.ndarray  # int32: the document of each entry
+    entry_value: np.ndarray  # int32: the value of each entry
+    size: int
+    bits: np.ndarray | None = None  # uint8 [len(values), ceil(size / 8)], packed per value
 
     @classmethod
-    def build(cls, pairs: list[tuple[int, str]]) -> Dimension:
-        values = sorted({v for _, v in pairs})
-        value_index = {v: i for i, v in enumerate(values)}
-        entry_doc = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
-        entry_value = np.fromiter((value_index[v] for _, v in pairs), dtype=np.int32, count=len(pairs))
-        order = np.argsort(entry_value, kind="stable")
-        bounds = np.searchsorted(entry_value[order], np.arange(len(values) + 1))
-        postings = [entry_doc[order[bounds[i] : bounds[i + 1]]] for i in range(len(values))]
-        return cls(values, entry_doc, entry_value, postings, value_index)
+    def build(cls, docs: np.ndarray, labels: np.ndarray, size: int) -> Dimension:
+        """From parallel arrays of document positions and value strings."""
+        values, inverse = np.unique(labels.astype(str), return_inverse=True)
+        dim = cls(
+            values=[str(v) for v in values],
+            value_index={str(v): i for i, v in enumerate(values)},
+            entry_doc=docs.astype(np.int32),
+            entry_value=inverse.astype(np.int32).reshape(-1),
+            size=size,
+        )
+        if len(values) <= _BITSET_MAX_VALUES:
+            dense = np.zeros((len(values), size), dtype=bool)
+            dense[dim.entry_value, dim.entry_doc] = True
+            dim.bits = np.packbits(dense, axis=1, bitorder="little")
+        return dim
 
-    def mask_any(self, selected: list[str], n: int) -> np.ndarray:
+    def mask_any(self, selected: list[str]) -> np.ndarray:
         """Documents having any of ``selected`` (OR within one filter)."""
-        mask = np.zeros(n, dtype=bool)
-        for value in selected:
-            i = self.value_index.get(value)
-            if i is not None:
-                mask[self.postings[i]] = True
+        wanted = [self.value_index[v] for v in selected if v in self.value_index]
+        if self.bits is not None and wanted:
+            union = np.bitwise_or.reduce(self.bits[wanted], axis=0)
+            return np.unpackbits(union, count=self.size, bitorder="little").astype(bool)
+        mask = np.zeros(self.size, dtype=bool)
+        for value in wanted:
+            mask[self.entry_doc[self.entry_value == value]] = True
         return mask
 
     def counts(self, mask: np.ndarray) -> dict[str, int]:
         """How many documents in ``mask`` have each value (values with none are left out)."""
-        hits = np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
-        return {self.values[i]: int(c) for i, c in enumerate(hits) if c}
+        if self.bits is not None:
+            packed = np.packbits(mask, bitorder="little")
+            hits = np.bitwise_count(self.bits & packed).sum(axis=1, dtype=np.int64)
+        else:
+            hits = np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
+        return {self.values[i]: int(hits[i]) for i in np.flatnonzero(hits)}
 
 
 @dataclass
@@ -76,8 +98,7 @@ class FacetIndex:
     """Everything search needs in memory about the public organizations."""
 
     generation: int
-    ids: np.ndarray  # int64, organization id per position
-    id_to_pos: dict[int, int]
+    ids: np.ndarray  # int64, organization id per position, ascending
     name_rank: np.ndarray  # int32, position's rank when sorted by name
     updated_rank: np.ndarray  # int32, position's rank when sorted by last update, newest first
     dimensions: dict[str, Dimension]
@@ -87,18 +108,49 @@ class FacetIndex:
         return len(self.ids)
 
     def positions_of(self, org_ids: np.ndarray) -> np.ndarray:
-        """Positions of the given organization ids, dropping ids that are not public."""
-        pos = np.fromiter(
-            (self.id_to_pos.get(int(i), -1) for i in org_ids), dtype=np.int64, count=len(org_ids)
-        )
-        return pos
+        """Positions of the given organization ids; -1 for ids that are not public."""
+        pos, found = _locate(self.ids, np.asarray(org_ids, dtype=np.int64))
+        return np.where(found, pos, -1)
 
-    def all(self) -> np.ndarray:
-        return np.ones(self.size, dtype=bool)
+
+def _locate(ids: np.ndarray, org_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``org_ids`` in the sorted ``ids``, and whether each is there at all."""
+    if len(ids) == 0:
+        return np.zeros(len(org_ids), dtype=np.int64), np.zeros(len(org_ids), dtype=bool)
+    pos = np.searchsorted(ids, org_ids)
+    pos[pos >= len(ids)] = 0
+    return pos, ids[pos] == org_ids
 
 
 def current_generation(session: Session) -> int:
     return int(session.scalar(sa.select(SearchState.generation).where(SearchState.id == 1)) or 0)
+
+
+def _grouped(
+    session: Session, key: sa.ColumnElement, org_id: sa.ColumnElement
+) -> tuple[np.ndarray, np.ndarray]:
+    """(organization ids, keys) of a link table, read as one aggregated string per key.
+
+    A million (id, key) rows cost seconds through the driver; a few hundred rows of comma-joined ids
+    cost a fraction of that.
+    """
+    rows = session.execute(
+        sa.select(key, sa.func.aggregate_strings(sa.cast(org_id, sa.String), ",")).group_by(key)
+    ).all()
+    id_parts, key_parts = [], []
+    for value, joined in rows:
+        found = np.array(joined.split(","), dtype=np.int64)
+        id_parts.append(found)
+        key_parts.append(np.full(len(found), value, dtype=object))
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    return np.concatenate(id_parts), np.concatenate(key_parts)
+
+
+def _rank(order: np.ndarray) -> np.ndarray:
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    return rank
 
 
 def build_index(session: Session) -> FacetIndex:
@@ -107,59 +159,55 @@ def build_index(session: Session) -> FacetIndex:
     approved = Organization.status == ListingStatus.APPROVED
     rows = session.execute(
         sa.select(
-            Organization.id,
-            Organization.name,
-            Organization.updated_at,
-            Location.country_code,
-            Location.region,
-            Location.subregion,
+            Organization.id, Organization.name, Location.country_code, Location.region, Location.subregion
         )
         .join(Location, Location.organization_id == Organization.id)
         .where(approved)
         .order_by(Organization.id)
     ).all()
-    ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
-    id_to_pos = {int(i): p for p, i in enumerate(ids)}
-    names = [r.name.casefold() for r in rows]
-    name_order = sorted(range(len(rows)), key=names.__getitem__)
-    name_rank = np.empty(len(rows), dtype=np.int32)
-    name_rank[name_order] = np.arange(len(rows), dtype=np.int32)
-    updated_order = sorted(range(len(rows)), key=lambda p: rows[p].updated_at, reverse=True)
-    updated_rank = np.empty(len(rows), dtype=np.int32)
-    updated_rank[updated_order] = np.arange(len(rows), dtype=np.int32)
-
-    pairs: dict[str, list[tuple[int, str]]] = {d: [] for d in DIMENSIONS}
-    for p, r in enumerate(rows):
-        pairs["country"].append((p, r.country_code))
-        pairs["region"].append((p, r.region))
-        pairs["region"].append((p, r.subregion))
-
-    def collect(dim: str, stmt: sa.Select) -> None:
-        target = pairs[dim]
-        for org_id, value in session.execute(stmt):
-            pos = id_to_pos.get(org_id)
-            if pos is not None:
-                target.append((pos, value))
-
-    term_rows = session.execute(
-        sa.select(organization_term.c.organization_id, TaxonomyTerm.taxonomy, TaxonomyTerm.code)
-        .join(TaxonomyTerm, TaxonomyTerm.id == organization_term.c.taxonomy_term_id)
-        .where(TaxonomyTerm.taxonomy.in_(_TERM_DIMENSIONS))
+    n = len(rows)
+    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
+    names = [r[1].casefold() for r in rows]
+    name_rank = _rank(np.array(sorted(range(n), key=names.__getitem__), dtype=np.int64))
+    newest = np.fromiter(
+        session.scalars(
+            sa.select(Organization.id)
+            .where(approved)
+            .order_by(Organization.updated_at.desc(), Organization.id)
+        ),
+        dtype=np.int64,
     )
-    for org_id, taxonomy, code in term_rows:
-        pos = id_to_pos.get(org_id)
-        if pos is not None:
-            pairs[taxonomy].append((pos, code))
-    collect("language", sa.select(Language.organization_id, Language.code))
-    collect("serves", sa.select(ServiceArea.organization_id, ServiceArea.country_code))
+    updated_rank = _rank(np.searchsorted(ids, newest))
+    everyone = np.arange(n)
+    dimensions = {
+        "country": Dimension.build(everyone, np.array([r[2] for r in rows], dtype=object), n),
+        "region": Dimension.build(
+            np.concatenate([everyone, everyone]),
+            np.array([r[3] for r in rows] + [r[4] for r in rows], dtype=object),
+            n,
+        ),
+    }
 
+    term_org, term_id = _grouped(
+        session, organization_term.c.taxonomy_term_id, organization_term.c.organization_id
+    )
+    terms = {t.id: (t.taxonomy, t.code) for t in session.scalars(sa.select(TaxonomyTerm))}
+    term_pos, term_keep = _locate(ids, term_org)
+    taxonomy_of = np.array([terms[int(i)][0] for i in term_id], dtype=object)
+    code_of = np.array([terms[int(i)][1] for i in term_id], dtype=object)
+    for taxonomy in _TERM_DIMENSIONS:
+        chosen = term_keep & (taxonomy_of == taxonomy)
+        dimensions[taxonomy] = Dimension.build(term_pos[chosen], code_of[chosen], n)
+    for dim, column in (("language", Language.code), ("serves", ServiceArea.country_code)):
+        org_ids, codes = _grouped(session, column, column.class_.organization_id)
+        pos, keep = _locate(ids, org_ids)
+        dimensions[dim] = Dimension.build(pos[keep], codes[keep], n)
     return FacetIndex(
         generation=generation,
         ids=ids,
-        id_to_pos=id_to_pos,
         name_rank=name_rank,
         updated_rank=updated_rank,
-        dimensions={d: Dimension.build(pairs[d]) for d in DIMENSIONS},
+        dimensions={d: dimensions[d] for d in DIMENSIONS},
     )
 
 
