@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from flask.testing import FlaskClient
 
 from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization
+from directory.search.engine import Matches, ResultCache
 
 
 def api(client: FlaskClient, **params: Any) -> dict[str, Any]:
@@ -178,6 +180,24 @@ def test_a_suspended_listing_disappears_at_once(client: FlaskClient, world: None
     db.session.commit()
     assert api(client, country="QA")["total"] == 0
     assert api(client, q="gulf")["total"] == 0
+
+
+def test_cached_place_and_text_answers_do_not_outlive_a_change(client: FlaskClient, world: None) -> None:
+    assert api(client, near="Doha", radius_km=50)["total"] == 1
+    assert api(client, q="builders")["total"] == 1
+    org = db.session.scalar(db.select(Organization).filter_by(name="Gulf Builders Voice"))
+    org.status = ListingStatus.SUSPENDED
+    db.session.commit()
+    assert api(client, near="Doha", radius_km=50)["total"] == 0
+    assert api(client, q="builders")["total"] == 0
+
+
+def test_the_result_cache_is_bounded_in_bytes() -> None:
+    cache = ResultCache(max_bytes=10_000)
+    for i in range(10):
+        cache.put(("text", i), Matches(np.arange(500, dtype=np.int64), None))  # 4,000 bytes each
+    assert cache.get(("text", 9)) is not None and cache.get(("text", 8)) is not None
+    assert cache.get(("text", 0)) is None
 
 
 def test_a_change_made_by_another_process_is_seen(

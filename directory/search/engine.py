@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from ..organizations.models import Location, Organization
 from .backends import backend_for
 from .index import DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
-from .text import parse_query
+from .text import TextQuery, parse_query
 
 
 @dataclass(frozen=True)
@@ -63,30 +64,61 @@ def great_circle_km(center: Point, lats: np.ndarray, lons: np.ndarray) -> np.nda
     return EARTH_RADIUS_KM * d
 
 
-class _TextCache:
-    """Recent full-text answers per process, keyed by generation and query (bounded in entries)."""
+@dataclass(frozen=True)
+class Matches:
+    """Which public positions matched (text or place), with a score or distance for each."""
 
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple, tuple[np.ndarray, np.ndarray | None]] = OrderedDict()
+    positions: np.ndarray  # int64
+    values: np.ndarray | None  # float64, parallel to positions
+
+    @property
+    def nbytes(self) -> int:
+        return self.positions.nbytes + (self.values.nbytes if self.values is not None else 0)
+
+    def dense(self, size: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """A mask over all positions, and the values spread out (inf where there is no match)."""
+        mask = np.zeros(size, dtype=bool)
+        mask[self.positions] = True
+        if self.values is None:
+            return mask, None
+        spread = np.full(size, np.inf)
+        spread[self.positions] = self.values
+        return mask, spread
+
+
+class ResultCache:
+    """Recent text and place matches of this process, least recently used first out.
+
+    Keys start with the search generation, so a change to any listing makes every entry unreachable
+    (they age out). Bounded in bytes, not entries: one answer may hold 100,000 positions.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._data: OrderedDict[tuple, Matches] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> tuple[np.ndarray, np.ndarray | None] | None:
+    def get(self, key: tuple) -> Matches | None:
         with self._lock:
             found = self._data.get(key)
             if found is not None:
                 self._data.move_to_end(key)
             return found
 
-    def put(self, key: tuple, value: tuple[np.ndarray, np.ndarray | None]) -> None:
+    def put(self, key: tuple, value: Matches) -> None:
         with self._lock:
+            if key in self._data:
+                self._bytes -= self._data.pop(key).nbytes
             self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
+            self._bytes += value.nbytes
+            while self._bytes > self.max_bytes and len(self._data) > 1:
+                self._bytes -= self._data.popitem(last=False)[1].nbytes
 
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+            self._bytes = 0
 
 
 class SearchEngine:
@@ -94,11 +126,11 @@ class SearchEngine:
 
     def __init__(self) -> None:
         self.index_cache = IndexCache()
-        self.text_cache = _TextCache()
+        self.cache = ResultCache()
 
     def clear(self) -> None:
         self.index_cache.clear()
-        self.text_cache.clear()
+        self.cache.clear()
 
     def search(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> SearchResults:
         index = self.index_cache.get(session)
@@ -130,8 +162,8 @@ class SearchEngine:
                     others &= mask
             facets[dim] = index.dimensions[dim].counts(others)
         positions = np.flatnonzero(matches)
-        ordered = self._order(index, positions, sort, scores, distances)
         start = (params.page - 1) * params.per_page
+        ordered = self._order(index, positions, sort, scores, distances, start + params.per_page)
         page_positions = ordered[start : start + params.per_page]
         hits = self._load(session, index, page_positions, distances)
         return SearchResults(
@@ -147,48 +179,47 @@ class SearchEngine:
         return index.dimensions[name].mask_any(list(values))
 
     def _text(
-        self, session: Session, index: FacetIndex, query: object, with_score: bool
+        self, session: Session, index: FacetIndex, query: TextQuery, with_score: bool
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        key = (index.generation, query, with_score)
-        cached = self.text_cache.get(key)
-        if cached is None:
+        """Positions matching the text (with bm25 scores when sorting by relevance)."""
+        scored_key = ("text", index.generation, query, True)
+        found = self.cache.get(scored_key) or (
+            None if with_score else self.cache.get(("text", index.generation, query, False))
+        )
+        if found is None:
             backend = backend_for(session.get_bind().dialect.name)
-            ids, raw_scores = backend.match(session, query, with_score)  # type: ignore[arg-type]
+            ids, scores = backend.match(session, query, with_score)
             positions = index.positions_of(ids)
             keep = positions >= 0
-            positions = positions[keep]
-            mask = np.zeros(index.size, dtype=bool)
-            mask[positions] = True
-            scores = None
-            if raw_scores is not None:
-                scores = np.full(index.size, np.inf)
-                scores[positions] = raw_scores[keep]
-            cached = (mask, scores)
-            self.text_cache.put(key, cached)
-        return cached
+            found = Matches(positions[keep], scores[keep] if scores is not None else None)
+            self.cache.put(("text", index.generation, query, with_score), found)
+        return found.dense(index.size)
 
     def _near(
         self, session: Session, index: FacetIndex, center: Point, radius_km: float
     ) -> tuple[np.ndarray, np.ndarray]:
-        box = bounding_box(center, radius_km)
-        lat, lon = Location.public_latitude, Location.public_longitude
-        lon_clause = sa.or_(*(lon.between(lo, hi) for lo, hi in box.lon_ranges))
-        rows = session.execute(
-            sa.select(Location.organization_id, lat, lon).where(
-                lat.between(box.min_lat, box.max_lat), lon_clause
-            )
-        ).all()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-        lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-        positions = index.positions_of(ids)
-        km = great_circle_km(center, lats, lons)
-        keep = (positions >= 0) & (km <= radius_km)
-        mask = np.zeros(index.size, dtype=bool)
-        mask[positions[keep]] = True
-        distances = np.full(index.size, np.inf)
-        distances[positions[keep]] = km[keep]
-        return mask, distances
+        """Positions whose public point lies within the radius, with their distances."""
+        key = ("near", index.generation, center, radius_km)
+        found = self.cache.get(key)
+        if found is None:
+            box = bounding_box(center, radius_km)
+            lat, lon = Location.public_latitude, Location.public_longitude
+            lon_clause = sa.or_(*(lon.between(lo, hi) for lo, hi in box.lon_ranges))
+            rows = session.execute(
+                sa.select(Location.organization_id, lat, lon).where(
+                    lat.between(box.min_lat, box.max_lat), lon_clause
+                )
+            ).all()
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+            lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+            positions = index.positions_of(ids)
+            km = great_circle_km(center, lats, lons)
+            keep = (positions >= 0) & (km <= radius_km)
+            found = Matches(positions[keep], km[keep])
+            self.cache.put(key, found)
+        mask, distances = found.dense(index.size)
+        return mask, cast(np.ndarray, distances)  # places always carry distances
 
     def _order(
         self,
@@ -197,17 +228,24 @@ class SearchEngine:
         sort: str,
         scores: np.ndarray | None,
         distances: np.ndarray | None,
+        first: int,
     ) -> np.ndarray:
-        name_rank = index.name_rank[positions]
+        """The ``first`` matching positions in the order of ``sort`` (ties broken by name)."""
         if sort == "relevance" and scores is not None:
-            order = np.lexsort((name_rank, scores[positions]))
+            primary = scores[positions]
         elif sort == "distance" and distances is not None:
-            order = np.lexsort((name_rank, distances[positions]))
+            primary = distances[positions]
         elif sort == "updated":
-            order = np.argsort(index.updated_rank[positions], kind="stable")
+            primary = index.updated_rank[positions]
         else:
-            order = np.argsort(name_rank, kind="stable")
-        return positions[order]
+            primary = index.name_rank[positions]
+        if first < len(positions):
+            # Only the top of the order is shown: select it (keeping ties) before sorting it.
+            kth = np.partition(primary, first - 1)[first - 1]
+            keep = primary <= kth
+            positions, primary = positions[keep], primary[keep]
+        order = np.lexsort((index.name_rank[positions], primary))
+        return positions[order[:first]]
 
     def _load(
         self,
