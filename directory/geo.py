@@ -17,10 +17,10 @@ import os
 import re
 import sqlite3
 import threading
-import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,11 +28,14 @@ from typing import Any, Protocol
 from geopy.distance import great_circle
 from geopy.location import Location
 
+from .folding import fold
+
 #: Bump when the gazetteer's tables or contents change, so old files are rebuilt.
-GAZETTEER_FORMAT = 3
+GAZETTEER_FORMAT = 4
 MIN_CITY_POPULATION = 5000
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS, the mean radius great_circle uses
 
+_NON_WORD = re.compile(r"[\W_]+")
 _COORDINATES = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*[,; ]\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
@@ -71,14 +74,10 @@ class ResolvedPlace:
     point: Point
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(text: str) -> str:
     """Fold case, accents and punctuation so that "Yaoundé" and "yaounde" compare equal."""
-    if text.isascii():
-        stripped = text
-    else:
-        decomposed = unicodedata.normalize("NFKD", text)
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[\W_]+", " ", stripped.casefold()).split())
+    return " ".join(_NON_WORD.sub(" ", fold(text)).split())
 
 
 def distance_km(a: Point, b: Point) -> float:

@@ -16,11 +16,12 @@ SQLite (FTS5) and PostgreSQL index and match exactly the same tokens:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
+
+from ..folding import fold
 
 _WORD = re.compile(r"[^\W_]+")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
@@ -37,14 +38,6 @@ STOP_WORDS = frozenset(
 )
 
 _stemmer = Stemmer.Stemmer("english")
-
-
-def fold(text: str) -> str:
-    """Lower-case and strip accents (NFKD, combining marks removed)."""
-    if text.isascii():  # most text: nothing to strip, and much faster
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 def words(text: str) -> list[str]:
