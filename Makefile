@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-smoke clean
+.PHONY: run test lint format bench bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ bench: $(VENV)/.installed-dev
 
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3
+
+# Extract every translatable string into translations/messages.pot (for translators).
+messages: $(VENV)/.installed
+	mkdir -p translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .sync import FTS_TABLE
@@ -29,22 +28,24 @@ class TextBackend(Protocol):
 class SqliteFts5:
     """Full text through the FTS5 table kept by :mod:`.sync`."""
 
-    _scored = sa.text(
+    _scored = (
         f"SELECT rowid, bm25({FTS_TABLE}, {', '.join(str(w) for w in WEIGHTS.values())}) "  # noqa: S608
-        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"
+        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
     )
-    _plain = sa.text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q")  # noqa: S608
+    _plain = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"  # noqa: S608
 
     def match(
         self, session: Session, query: TextQuery, with_score: bool
     ) -> tuple[np.ndarray, np.ndarray | None]:
+        # Straight to the driver, on the session's own connection and transaction: a hundred
+        # thousand matches through SQLAlchemy's result objects cost a third of the query.
+        driver = session.connection().connection.driver_connection
         if with_score:
-            rows = session.execute(self._scored, {"q": query.fts5()}).all()
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-            return ids, scores
-        found = session.execute(self._plain, {"q": query.fts5()}).scalars().all()
-        return np.fromiter(found, dtype=np.int64, count=len(found)), None
+            rows = driver.execute(self._scored, (query.fts5(),)).fetchall()
+            table = np.array(rows, dtype=np.float64).reshape(-1, 2)
+            return table[:, 0].astype(np.int64), table[:, 1]
+        rows = driver.execute(self._plain, (query.fts5(),)).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), None
 
 
 def backend_for(dialect: str) -> TextBackend:
