@@ -98,14 +98,6 @@ def region_slugs() -> set[str]:
     return out
 
 
-def continent_of(region_slug: str) -> str | None:
-    """The continent a slug belongs to (itself for a continent); None when unknown."""
-    for slug, subs in regions().items():
-        if region_slug == slug or region_slug in subs:
-            return slug
-    return None
-
-
 def region_name(slug: str) -> str:
     return str(REGION_NAMES.get(slug, slug))
 

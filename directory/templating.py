@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request, url_for
+from flask import Flask, url_for
 from flask_babel import format_date, get_locale
 
 from . import regions, vocab
@@ -24,5 +24,4 @@ def register(app: Flask) -> None:
             "language_name": regions.language_name,
             "facet_label": facet_label,
             "search_url": lambda **args: url_for("organizations.search_page", **args),
-            "current_path": request.path if request else "/",
         }

@@ -53,9 +53,13 @@ def test_every_current_iso_country_has_a_region() -> None:
 
 def test_every_region_slug_has_a_translatable_name() -> None:
     assert set(regions.REGION_NAMES) == regions.region_slugs()
-    assert regions.continent_of("middle-africa") == "africa"
-    assert regions.continent_of("africa") == "africa"
-    assert regions.continent_of("atlantis") is None
+    assert regions.regions()["africa"] == [
+        "eastern-africa",
+        "middle-africa",
+        "northern-africa",
+        "southern-africa",
+        "western-africa",
+    ]
 
 
 def test_unknown_slugs_are_an_error_listing_the_valid_ones() -> None:

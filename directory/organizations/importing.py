@@ -41,6 +41,7 @@ from .services import (
     listing_values,
     slugify,
     terms_by_code,
+    unique_slug,
     validate_input,
 )
 
@@ -216,7 +217,7 @@ def import_rows(
             report.errors.append((line, str(exc)))
             continue
         existing.add(key)
-        batch.append((_free_slug(data.name, taken_slugs), status, listing_values(data, gazetteer)))
+        batch.append((unique_slug(data.name, taken_slugs), status, listing_values(data, gazetteer)))
         if len(batch) >= BATCH:
             report.created += _insert_batch(batch, term_ids, is_demo)
             db.session.commit()
@@ -299,16 +300,6 @@ def _insert_plain(
     # Table and column names come from the models, never from input.
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
     connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
-
-
-def _free_slug(name: str, taken: set[str]) -> str:
-    base = slugify(name)
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    taken.add(candidate)
-    return candidate
 
 
 def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import regions, vocab
+from .. import regions
 from .models import LocationPrecision, Organization, Visibility
 
 _CITY_VISIBLE = (LocationPrecision.EXACT, LocationPrecision.CITY)
@@ -83,7 +83,3 @@ def profile_json(org: Organization) -> dict[str, Any]:
         "is_demo": org.is_demo,
         "updated_at": org.updated_at.isoformat(),
     }
-
-
-def term_labels(org: Organization, taxonomy: str) -> list[str]:
-    return [vocab.label(taxonomy, code) for code in org.term_codes(taxonomy)]

@@ -155,14 +155,24 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 
 def unique_slug(name: str, taken: set[str] | None = None) -> str:
-    """A slug for ``name`` not used by any organization (nor in ``taken``)."""
+    """A slug for ``name`` that no organization uses yet.
+
+    With ``taken`` (every slug in use, as a bulk import preloads it), the set is consulted and updated
+    instead of the database.
+    """
     base = slugify(name)
+
+    def in_use(slug: str) -> bool:
+        if taken is not None:
+            return slug in taken
+        return bool(db.session.scalar(sa.select(sa.exists().where(Organization.slug == slug))))
+
     candidate, n = base, 1
-    while (taken is not None and candidate in taken) or db.session.scalar(
-        sa.select(sa.exists().where(Organization.slug == candidate))
-    ):
+    while in_use(candidate):
         n += 1
         candidate = f"{base}-{n}"
+    if taken is not None:
+        taken.add(candidate)
     return candidate
 
 
