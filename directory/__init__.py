@@ -11,7 +11,7 @@ from flask import Flask
 
 from . import geo
 from .config import load_config
-from .extensions import babel, csrf, db, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,16 +51,22 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    from .accounts.loader import register as register_user_loader
+
+    register_user_loader(login_manager)
     geo.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
 
     app.register_blueprint(pages_bp)
     app.register_blueprint(organizations_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

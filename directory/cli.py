@@ -92,6 +92,27 @@ def geo_lookup(place: str) -> None:
     click.echo(f"{found.name}: {found.point.latitude:.4f}, {found.point.longitude:.4f}")
 
 
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Admin", help="The admin's display name.")
+@with_appcontext
+def create_admin_command(email: str, name: str) -> None:
+    """Create an admin account. The password is asked for, or read from ADMIN_PASSWORD (for scripts)."""
+    import os
+
+    from .accounts.services import AccountError, create_admin
+
+    password = os.environ.get("ADMIN_PASSWORD") or click.prompt(
+        "Password (at least 15 characters)", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        create_admin(email, password, name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"Created admin {email}.")
+
+
 def register(app: Flask) -> None:
-    for command in (seed_demo, import_orgs, geo_group):
+    for command in (seed_demo, import_orgs, geo_group, create_admin_command):
         app.cli.add_command(command)

@@ -60,6 +60,22 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "NOMINATIM_MIN_DELAY_SECONDS": float(os.environ.get("NOMINATIM_MIN_DELAY_SECONDS", "1.0")),
         "GAZETTEER_PATH": os.environ.get("GAZETTEER_PATH", ""),
         "GEOCODE_CACHE_SIZE": _env_int("GEOCODE_CACHE_SIZE", 2048),
+        # Mail: without MAIL_SERVER, messages are written to instance/outbox/ (see directory/mail.py).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", ""),
+        "MAIL_PORT": _env_int("MAIL_PORT", 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Survivor-Led Partnership Directory <no-reply@localhost>"),
+        # Sign-in throttling (see directory/accounts/services.py).
+        "LOGIN_WINDOW_MINUTES": _env_int("LOGIN_WINDOW_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS": _env_int(
+            "LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS", 5
+        ),
+        "LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES": _env_int("LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES", 20),
+        "LOGIN_SLOWDOWN_SECONDS": float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", "2")),
         # Search.
         "SEARCH_PER_PAGE": _env_int("SEARCH_PER_PAGE", 20),
         "SEARCH_MAX_PER_PAGE": 100,

@@ -6,6 +6,8 @@ test starts from exactly what ``flask db upgrade`` builds, without paying for th
 
 from __future__ import annotations
 
+import email
+import email.policy
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +33,8 @@ def _config(database: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "SERVER_NAME": "localhost",
+        "MAIL_OUTBOX": str(database.parent / "outbox"),
+        "LOGIN_SLOWDOWN_SECONDS": 0.01,
     }
 
 
@@ -52,11 +56,27 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own application context, as in production.
+
+    The ``app`` fixture keeps an application context pushed so tests can use the database; without
+    this, Flask would reuse that context for requests, sharing ``g`` (and Flask-Login's cached user)
+    and the database session between requests that a real server keeps apart.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test's own session sees what the request changed
+        return response
+
+
 @pytest.fixture
 def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
     database = tmp_path / "test.sqlite3"
     shutil.copyfile(template_db, database)
     app = create_app(_config(database))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -71,6 +91,60 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+PASSWORD = "correct walnut harbor seventeen"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """One argon2id hash of PASSWORD for every fixture user (hashing is slow on purpose)."""
+    from directory.accounts.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(app: Flask, password_hash: str) -> Callable[..., Any]:
+    """Create (and commit) a user whose password is PASSWORD; ``org`` or ``agency`` to attach one."""
+    from directory.accounts.models import Role, User
+    from directory.db import now_utc
+
+    counter = iter(range(1, 1_000_000))
+
+    def make(role: str = "org_member", *, email: str | None = None, **fields: Any) -> User:
+        user = User(
+            email=email or f"person{next(counter)}@example.org",
+            password_hash=password_hash,
+            display_name=fields.pop("display_name", "Test Person"),
+            role=Role(role),
+            email_confirmed_at=now_utc(),
+            is_owner=True,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def outbox(app: Flask) -> Callable[[], list[str]]:
+    """The messages written to the test outbox so far, oldest first, as text."""
+
+    def read() -> list[str]:
+        folder = Path(app.config["MAIL_OUTBOX"])
+        if not folder.exists():
+            return []
+        messages = []
+        for path in sorted(folder.glob("*.eml")):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            body = message.get_body().get_content()  # type: ignore[union-attr]
+            messages.append(f"To: {message['To']}\nSubject: {message['Subject']}\n\n{body}")
+        return messages
+
+    return read
 
 
 @pytest.fixture

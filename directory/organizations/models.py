@@ -16,7 +16,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     Column,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -28,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, now_utc
+from ..db import UTCDateTime, db_enum, now_utc
 from ..extensions import db
 
 
@@ -58,19 +57,6 @@ class LocationPrecision(enum.StrEnum):
     CITY = "city"
     COUNTRY = "country"
     HIDDEN = "hidden"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings with a CHECK, so both backends and migrations stay simple.
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=32,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class TaxonomyTerm(db.Model):
@@ -126,14 +112,14 @@ class Organization(db.Model):
     website: Mapped[str | None] = mapped_column(String(300))
     email: Mapped[str | None] = mapped_column(String(254))
     email_visibility: Mapped[Visibility] = mapped_column(
-        _enum(Visibility, "email_visibility"), default=Visibility.VERIFIED_AGENCIES
+        db_enum(Visibility, "email_visibility"), default=Visibility.VERIFIED_AGENCIES
     )
     phone: Mapped[str | None] = mapped_column(String(40))
     phone_visibility: Mapped[Visibility] = mapped_column(
-        _enum(Visibility, "phone_visibility"), default=Visibility.VERIFIED_AGENCIES
+        db_enum(Visibility, "phone_visibility"), default=Visibility.VERIFIED_AGENCIES
     )
     status: Mapped[ListingStatus] = mapped_column(
-        _enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
+        db_enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -189,7 +175,7 @@ class Location(db.Model):
     true_latitude: Mapped[float | None] = mapped_column(Float)
     true_longitude: Mapped[float | None] = mapped_column(Float)
     location_precision: Mapped[LocationPrecision] = mapped_column(
-        _enum(LocationPrecision, "location_precision"), default=LocationPrecision.CITY
+        db_enum(LocationPrecision, "location_precision"), default=LocationPrecision.CITY
     )
     public_latitude: Mapped[float | None] = mapped_column(Float)
     public_longitude: Mapped[float | None] = mapped_column(Float)

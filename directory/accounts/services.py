@@ -1,0 +1,260 @@
+"""Account services: registration, sign-in with throttling, password and email changes, tokens.
+
+Like every service they change the session and never commit; the views commit once and only then send
+mail, so a message never speaks of something that was not saved. Nothing here reveals whether an email
+address has an account: having one can mark a person as a survivor.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app, render_template, url_for
+from flask_babel import gettext as _
+
+from ..agencies.models import Agency, AgencyStatus, AgencyType
+from ..db import now_utc
+from ..extensions import db
+from ..geo import get_geo
+from ..mail import send_mail
+from ..organizations.models import ListingStatus, Organization
+from ..organizations.services import OrganizationInput, create_organization, validate_input
+from . import tokens
+from .models import LoginAttempt, Role, User
+from .passwords import dummy_hash, hash_password, needs_rehash, password_problems, verify_password
+
+
+class AccountError(ValueError):
+    """Input a person can correct; ``errors`` maps form fields to messages."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(m for ms in errors.values() for m in ms))
+
+
+class LoginThrottledError(Exception):
+    """Too many failed sign-ins from this address (or for this account from this address)."""
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalize_email(email)))
+
+
+def _check_password(password: str, email: str, name: str, field: str = "password") -> None:
+    problems = password_problems(password, email, name)
+    if problems:
+        raise AccountError({field: problems})
+
+
+@dataclass
+class Person:
+    """The person registering."""
+
+    display_name: str
+    email: str
+    password: str
+
+
+@dataclass
+class Registration:
+    """What a registration produced: the new user, or None when the address already had an account."""
+
+    user: User | None
+    email: str
+
+
+def _new_user(person: Person, role: Role) -> User:
+    return User(
+        email=normalize_email(person.email),
+        password_hash=hash_password(person.password),
+        display_name=" ".join(person.display_name.split()),
+        role=role,
+        is_owner=True,
+    )
+
+
+def register_organization(person: Person, org_name: str, country_code: str, city: str) -> Registration:
+    """Create an account and its organization (a draft only its members see)."""
+    _check_password(person.password, person.email, person.display_name)
+    data = validate_input(OrganizationInput(name=org_name, country_code=country_code, city=city))
+    # Every check that could fail has run: from here on, a known and an unknown address look alike.
+    if find_user(person.email) is not None:
+        hash_password(person.password)  # spend the same time as a real registration
+        return Registration(None, normalize_email(person.email))
+    org = create_organization(data, get_geo().gazetteer, status=ListingStatus.DRAFT)
+    user = _new_user(person, Role.ORG_MEMBER)
+    user.organization = org
+    db.session.add(user)
+    return Registration(user, user.email)
+
+
+def register_agency(
+    person: Person,
+    name: str,
+    agency_type: AgencyType,
+    country_code: str,
+    website: str | None,
+    description: str,
+) -> Registration:
+    """Create an account and its agency, pending verification by an admin."""
+    _check_password(person.password, person.email, person.display_name)
+    if find_user(person.email) is not None:
+        hash_password(person.password)  # spend the same time as a real registration
+        return Registration(None, normalize_email(person.email))
+    agency = Agency(
+        name=" ".join(name.split()),
+        agency_type=agency_type,
+        country_code=country_code.upper(),
+        website=website or None,
+        description=description.strip(),
+        status=AgencyStatus.PENDING,
+    )
+    user = _new_user(person, Role.AGENCY_MEMBER)
+    user.agency = agency
+    db.session.add_all([agency, user])
+    return Registration(user, user.email)
+
+
+def create_admin(email: str, password: str, display_name: str = "Admin") -> User:
+    """A new admin account (``flask create-admin``)."""
+    _check_password(password, email, display_name)
+    if find_user(email) is not None:
+        raise AccountError({"email": [_("An account with this email address already exists.")]})
+    user = _new_user(Person(display_name, email, password), Role.ADMIN)
+    user.is_owner = False
+    user.email_confirmed_at = now_utc()
+    db.session.add(user)
+    return user
+
+
+def _recent_failures(*conditions: sa.ColumnElement[bool]) -> int:
+    window = now_utc() - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(LoginAttempt.id)).where(
+                LoginAttempt.created_at >= window, LoginAttempt.succeeded.is_(False), *conditions
+            )
+        )
+        or 0
+    )
+
+
+def authenticate(email: str, password: str, ip_address: str) -> User | None:
+    """The user these credentials belong to, or None; records the attempt.
+
+    Failures are limited per address and per account-and-address pair (then refused for a while);
+    failures for one account from anywhere only slow sign-in down, so nobody can lock a person out of
+    their own account. Unknown addresses cost the same time as wrong passwords.
+    """
+    config = current_app.config
+    email = normalize_email(email)
+    if _recent_failures(LoginAttempt.ip_address == ip_address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        raise LoginThrottledError
+    pair = (LoginAttempt.ip_address == ip_address, LoginAttempt.email == email)
+    if _recent_failures(*pair) >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]:
+        raise LoginThrottledError
+    if _recent_failures(LoginAttempt.email == email) >= config["LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES"]:
+        time.sleep(config["LOGIN_SLOWDOWN_SECONDS"])
+    user = find_user(email)
+    matches = verify_password(user.password_hash if user else dummy_hash(), password)
+    ok = bool(user and matches and user.is_active)
+    db.session.add(LoginAttempt(email=email[:254], ip_address=ip_address[:64], succeeded=ok))
+    if not ok or user is None:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = now_utc()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie of this user useless (logout everywhere)."""
+    user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise AccountError({"current_password": [_("That is not your current password.")]})
+    _check_password(new, user.email, user.display_name, field="new_password")
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
+def change_name(user: User, display_name: str) -> None:
+    user.display_name = " ".join(display_name.split())
+
+
+def change_email(user: User, new_email: str, password: str) -> str | None:
+    """Move the account to a new address (unconfirmed until its link is followed).
+
+    Returns the address to send a confirmation to, or None when the address is already someone's
+    (that person is told instead; the account stays as it was). The page says the same either way.
+    """
+    if not verify_password(user.password_hash, password):
+        raise AccountError({"password": [_("That is not your current password.")]})
+    new_email = normalize_email(new_email)
+    if new_email == user.email:
+        return None
+    if find_user(new_email) is not None:
+        return None
+    user.email = new_email
+    user.email_confirmed_at = None
+    return new_email
+
+
+def reset_password(token: str, new: str) -> User:
+    """Set a new password through an emailed token; it also proves the address."""
+    user = tokens.read_token(token, "reset")
+    if user is None:
+        raise AccountError({"token": [_("This link has expired or has already been used.")]})
+    _check_password(new, user.email, user.display_name, field="password")
+    user.password_hash = hash_password(new)
+    user.email_confirmed_at = user.email_confirmed_at or now_utc()
+    end_sessions(user)
+    return user
+
+
+def confirm_email(token: str) -> User | None:
+    user = tokens.read_token(token, "confirm")
+    if user is not None:
+        user.email_confirmed_at = now_utc()
+    return user
+
+
+# --- mail, sent by the views after they commit ----------------------------------------------------
+
+
+def _send(to: str, template: str, subject: str, **context: object) -> bool:
+    body = render_template(f"accounts/mail/{template}.txt", **context)
+    return send_mail(to, subject, body)
+
+
+def send_confirmation(user: User) -> bool:
+    link = url_for("accounts.confirm", token=tokens.make_token(user, "confirm"), _external=True)
+    return _send(user.email, "confirm", _("Confirm your email address"), user=user, link=link)
+
+
+def send_existing_account_notice(email: str) -> bool:
+    """Someone tried to register (or move an account to) an address that already has an account."""
+    link = url_for("accounts.forgot_password", _external=True)
+    return _send(email, "existing_account", _("Someone tried to use your email address"), link=link)
+
+
+def send_password_reset(email: str) -> bool:
+    """A reset link when the address has an account; nothing otherwise (the page says the same)."""
+    user = find_user(email)
+    if user is None or not user.is_active:
+        return False
+    link = url_for("accounts.reset_password_page", token=tokens.make_token(user, "reset"), _external=True)
+    return _send(user.email, "reset", _("Reset your password"), user=user, link=link)
+
+
+def organization_of(user: User) -> Organization | None:
+    return user.organization if user.role is Role.ORG_MEMBER else None

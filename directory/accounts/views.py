@@ -1,0 +1,226 @@
+"""Registration, sign-in and out, the account page, password reset and email confirmation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from ..agencies.models import AgencyType
+from ..extensions import db
+from ..organizations.services import ListingValidationError
+from . import services
+from .forms import (
+    EmailChangeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NameForm,
+    PasswordChangeForm,
+    RegisterAgencyForm,
+    RegisterOrganizationForm,
+    ResetPasswordForm,
+)
+from .services import AccountError, LoginThrottledError, Person
+
+bp = Blueprint("accounts", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """``target`` when it is a path on this site; None for anything that could leave it."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _show_errors(form: object, errors: dict[str, list[str]]) -> None:
+    """Attach service errors to the form's fields (or flash those that belong to no field)."""
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *messages]
+        else:
+            for message in messages:
+                flash(message, "error")
+
+
+_ORG_FIELDS = {"name": "org_name", "country_code": "country_code", "city": "city"}
+
+
+@bp.route("/register/organization", methods=["GET", "POST"])
+def register_organization() -> str | Response:
+    """A survivor-led organization creates its account and a draft listing."""
+    form = RegisterOrganizationForm()
+    if form.validate_on_submit():
+        person = Person(form.display_name.data, form.email.data, form.password.data)
+        try:
+            result = services.register_organization(
+                person, form.org_name.data, form.country_code.data, form.city.data or ""
+            )
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        except ListingValidationError as exc:
+            _show_errors(form, {_ORG_FIELDS.get(k, k): v for k, v in exc.errors.items()})
+        else:
+            return _registered(result)
+    return render_template("accounts/register_organization.html", form=form)
+
+
+@bp.route("/register/agency", methods=["GET", "POST"])
+def register_agency() -> str | Response:
+    """An agency creates its account; it stays unable to contact anyone until an admin verifies it."""
+    form = RegisterAgencyForm()
+    if form.validate_on_submit():
+        person = Person(form.display_name.data, form.email.data, form.password.data)
+        try:
+            result = services.register_agency(
+                person,
+                form.agency_name.data,
+                AgencyType(form.agency_type.data),
+                form.country_code.data,
+                form.website.data,
+                form.description.data,
+            )
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            return _registered(result)
+    return render_template("accounts/register_agency.html", form=form)
+
+
+def _registered(result: services.Registration) -> Response:
+    db.session.commit()
+    if result.user is None:
+        services.send_existing_account_notice(result.email)
+    else:
+        services.send_confirmation(result.user)
+    # The same page whether or not the address already had an account.
+    return redirect(url_for("accounts.check_email"))
+
+
+@bp.get("/register/check-email")
+def check_email() -> str:
+    return render_template("accounts/check_email.html")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response | tuple[str, int]:
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+        except LoginThrottledError:
+            db.session.rollback()
+            form.password.errors = [_("Too many attempts. Wait a few minutes, or reset your password below.")]
+            status = 429
+        else:
+            db.session.commit()  # the attempt is recorded either way
+            if user is not None:
+                login_user(user)  # Flask-Login renews the session identifier here
+                return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
+            form.password.errors = [_("That email address and password do not match an account.")]
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("pages.home"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account() -> str | Response:
+    """Change one's name, email address or password."""
+    name_form = NameForm(prefix="name", display_name=current_user.display_name)
+    email_form = EmailChangeForm(prefix="email")
+    password_form = PasswordChangeForm(prefix="password")
+    action = request.form.get("action")
+    if request.method == "POST":
+        if action == "name" and name_form.validate_on_submit():
+            services.change_name(current_user, name_form.display_name.data)
+            db.session.commit()
+            flash(_("Your name is saved."), "success")
+            return redirect(url_for("accounts.account"))
+        if action == "email" and email_form.validate_on_submit():
+            try:
+                confirm_to = services.change_email(
+                    current_user, email_form.email.data, email_form.password.data
+                )
+            except AccountError as exc:
+                _show_errors(email_form, exc.errors)
+            else:
+                db.session.commit()
+                if confirm_to is not None:
+                    services.send_confirmation(current_user)
+                elif services.normalize_email(email_form.email.data) != current_user.email:
+                    services.send_existing_account_notice(email_form.email.data)
+                flash(_("If that address can be used, we have sent a confirmation link to it."), "success")
+                return redirect(url_for("accounts.account"))
+        if action == "password" and password_form.validate_on_submit():
+            try:
+                services.change_password(
+                    current_user, password_form.current_password.data, password_form.new_password.data
+                )
+            except AccountError as exc:
+                _show_errors(password_form, exc.errors)
+            else:
+                db.session.commit()
+                # A fresh cookie for this session (all others are now void); the real object, not the proxy.
+                login_user(current_user._get_current_object())
+                flash(_("Your password is changed. Other devices have been signed out."), "success")
+                return redirect(url_for("accounts.account"))
+        if action not in ("name", "email", "password"):
+            abort(400)
+    return render_template(
+        "accounts/account.html", name_form=name_form, email_form=email_form, password_form=password_form
+    )
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password() -> str | Response:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.send_password_reset(form.email.data)
+        # The same answer whether or not the address has an account.
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password_page(token: str) -> str | Response:
+    form = ResetPasswordForm()
+    if services.tokens.read_token(token, "reset") is None:
+        return render_template("accounts/token_invalid.html"), 400  # type: ignore[return-value]
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. You can sign in now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/confirm/<token>")
+def confirm(token: str) -> str | Response | tuple[str, int]:
+    user = services.confirm_email(token)
+    if user is None:
+        return render_template("accounts/token_invalid.html"), 400
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed."), "success")
+    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))

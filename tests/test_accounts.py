@@ -1,0 +1,310 @@
+"""Accounts through the public surface: registration, sign-in, sessions, password reset, email."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from directory.accounts.models import LoginAttempt, Role, User
+from directory.agencies.models import Agency, AgencyStatus
+from directory.extensions import db
+from directory.organizations.models import ListingStatus, Organization
+
+from .conftest import PASSWORD
+
+NEW_PASSWORD = "tidal orchard lantern seventy"
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    app.config["WTF_CSRF_ENABLED"] = False  # CSRF itself is tested in test_csrf_is_required
+    return app
+
+
+def count(model: type) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def org_form(**changes: str) -> dict[str, str]:
+    return {
+        "org_name": "Littoral Women's Circle",
+        "country_code": "CM",
+        "city": "Douala",
+        "display_name": "Ama",
+        "email": "ama@example.org",
+        "password": NEW_PASSWORD,
+    } | changes
+
+
+def agency_form(**changes: str) -> dict[str, str]:
+    return {
+        "agency_name": "Ministry of Labour, Anti-Trafficking Unit",
+        "agency_type": "government",
+        "country_code": "KE",
+        "website": "https://labour.example",
+        "description": "We inspect workplaces and refer survivors.",
+        "display_name": "Otieno",
+        "email": "otieno@example.org",
+        "password": NEW_PASSWORD,
+    } | changes
+
+
+def link_in(message: str) -> str:
+    match = re.search(r"http://localhost(/\S+)", message)
+    assert match, message
+    return match.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **kw: Any):
+    return client.post("/login", data={"email": email, "password": password}, **kw)
+
+
+def test_an_organization_registers_and_gets_a_private_draft(
+    client: FlaskClient, outbox: Callable[[], list[str]]
+) -> None:
+    response = client.post("/register/organization", data=org_form())
+    assert response.status_code == 302 and response.location.endswith("/register/check-email")
+    user = db.session.scalar(sa.select(User))
+    assert user.role is Role.ORG_MEMBER and user.is_owner and user.email == "ama@example.org"
+    assert user.organization.name == "Littoral Women's Circle"
+    assert user.organization.status is ListingStatus.DRAFT
+    assert user.password_hash.startswith("$argon2id$")
+    assert client.get(f"/organizations/{user.organization.slug}").status_code == 404  # not public
+    [message] = outbox()
+    assert "To: ama@example.org" in message and "/confirm/" in message
+    client.get(link_in(message))
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
+
+
+def test_an_agency_registers_pending_verification(client: FlaskClient) -> None:
+    assert client.post("/register/agency", data=agency_form()).status_code == 302
+    agency = db.session.scalar(sa.select(Agency))
+    assert agency.status is AgencyStatus.PENDING and not agency.is_verified
+    user = db.session.scalar(sa.select(User))
+    assert user.role is Role.AGENCY_MEMBER and user.agency_id == agency.id
+
+
+def test_registration_never_reveals_an_existing_account(
+    client: FlaskClient, make_user: Callable[..., User], outbox: Callable[[], list[str]]
+) -> None:
+    make_user(email="ama@example.org")
+    before = (count(User), count(Organization))
+    response = client.post("/register/organization", data=org_form(email="AMA@example.org "))
+    fresh = client.post("/register/organization", data=org_form(email="new@example.org", org_name="Other"))
+    assert response.status_code == fresh.status_code == 302
+    assert response.location == fresh.location
+    assert (count(User), count(Organization)) == (before[0] + 1, before[1] + 1)  # only the new one
+    notice = [m for m in outbox() if "To: ama@example.org" in m]
+    assert len(notice) == 1 and "already has an account" in notice[0]
+
+
+def test_registration_errors_are_shown_at_the_field_and_nothing_is_saved(client: FlaskClient) -> None:
+    response = client.post(
+        "/register/organization", data=org_form(password="too short", country_code="", email="not-an-email")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in page
+    assert "at least 15" in page.lower() or "at least 15" in page
+    assert 'value="Littoral Women&#39;s Circle"' in page  # what was typed is kept
+    assert NEW_PASSWORD not in page
+    assert count(User) == 0 and count(Organization) == 0
+
+
+def test_sign_in_and_out(client: FlaskClient, make_user: Callable[..., User]) -> None:
+    make_user(email="ama@example.org")
+    assert client.get("/account").status_code == 302
+    response = sign_in(client, "Ama@Example.org")
+    assert response.status_code == 302 and response.location.endswith("/account")
+    assert "ama@example.org" in client.get("/account").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405  # never on GET
+    assert client.post("/logout").status_code == 302
+    assert client.get("/account").status_code == 302
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="ama@example.org")
+    wrong = sign_in(client, "ama@example.org", "wrong password entirely").get_data(as_text=True)
+    unknown = sign_in(client, "nobody@example.org", "wrong password entirely").get_data(as_text=True)
+    message = "That email address and password do not match an account."
+    assert message in wrong and message in unknown
+    assert count(LoginAttempt) == 2
+
+
+def test_a_cookie_from_before_logout_is_useless(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="ama@example.org")
+    sign_in(client, "ama@example.org")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("session", cookie.value, domain=cookie.domain)
+    assert replay.get("/account").status_code == 302  # sent to sign in
+
+
+def test_a_password_change_voids_other_sessions(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="ama@example.org")
+    other = app.test_client()
+    sign_in(other, "ama@example.org")
+    sign_in(client, "ama@example.org")
+    response = client.post(
+        "/account",
+        data={
+            "action": "password",
+            "password-current_password": PASSWORD,
+            "password-new_password": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/account").status_code == 200  # this session continues
+    assert other.get("/account").status_code == 302  # the other one is signed out
+    assert sign_in(app.test_client(), "ama@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_a_suspended_account_is_signed_out_everywhere(
+    client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    user = make_user(email="ama@example.org")
+    sign_in(client, "ama@example.org")
+    user.is_suspended = True
+    user.session_version += 1
+    db.session.commit()
+    assert client.get("/account").status_code == 302
+    assert "do not match" in sign_in(client, "ama@example.org").get_data(as_text=True)
+
+
+def test_failures_from_one_address_for_one_account_are_throttled(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user(email="ama@example.org")
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_ADDRESS"]
+    for _ in range(limit):
+        sign_in(client, "ama@example.org", "wrong password entirely")
+    refused = sign_in(client, "ama@example.org")  # even the right password waits now
+    assert refused.status_code == 429
+    assert "Too many attempts" in refused.get_data(as_text=True)
+    # the same account from another address still signs in: nobody can lock a person out
+    elsewhere = sign_in(app.test_client(), "ama@example.org", environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    assert elsewhere.status_code == 302
+    # and password reset stays open
+    assert client.post("/forgot-password", data={"email": "ama@example.org"}).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_throttled(app: Flask, client: FlaskClient) -> None:
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 4
+    for i in range(4):
+        sign_in(client, f"guess{i}@example.org", "wrong password entirely")
+    assert sign_in(client, "another@example.org", "wrong password entirely").status_code == 429
+
+
+def test_password_reset_link_works_once(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User], outbox: Callable[[], list[str]]
+) -> None:
+    make_user(email="ama@example.org")
+    unknown = client.post("/forgot-password", data={"email": "nobody@example.org"})
+    known = client.post("/forgot-password", data={"email": "ama@example.org"})
+    assert unknown.location == known.location  # the same answer either way
+    [message] = outbox()
+    path = link_in(message)
+    assert client.get(path).status_code == 200
+    weak = client.post(path, data={"password": "short"})
+    assert "at least 15" in weak.get_data(as_text=True)
+    assert client.post(path, data={"password": NEW_PASSWORD}).status_code == 302
+    assert client.get(path).status_code == 400  # used: the password it was made for is gone
+    assert sign_in(app.test_client(), "ama@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_tokens_expire(app: Flask, make_user: Callable[..., User], monkeypatch: pytest.MonkeyPatch) -> None:
+    from directory.accounts import tokens
+
+    user = make_user()
+    token = tokens.make_token(user, "reset")
+    assert tokens.read_token(token, "reset") == user
+    monkeypatch.setitem(tokens.MAX_AGE, "reset", -1)
+    assert tokens.read_token(token, "reset") is None
+    assert tokens.read_token(token, "confirm") is None  # a token is for one purpose only
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "/\\evil.example",
+        "%5C%5Cevil.example",
+        "https://evil.example/",
+        "/\\/evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_next_only_redirects_within_the_site(
+    client: FlaskClient, make_user: Callable[..., User], target: str
+) -> None:
+    make_user(email="ama@example.org")
+    response = client.post("/login?next=" + target, data={"email": "ama@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/account"
+
+
+def test_next_keeps_a_path_on_this_site(client: FlaskClient, make_user: Callable[..., User]) -> None:
+    make_user(email="ama@example.org")
+    response = client.post(
+        "/login?next=/organizations?q=x", data={"email": "ama@example.org", "password": PASSWORD}
+    )
+    assert response.location == "/organizations?q=x"
+
+
+def test_email_change_needs_the_password_and_never_reveals_taken_addresses(
+    client: FlaskClient, make_user: Callable[..., User], outbox: Callable[[], list[str]]
+) -> None:
+    make_user(email="ama@example.org")
+    make_user(email="taken@example.org")
+    sign_in(client, "ama@example.org")
+    wrong = client.post(
+        "/account", data={"action": "email", "email-email": "x@example.org", "email-password": "nope"}
+    )
+    assert "not your current password" in wrong.get_data(as_text=True)
+    taken = client.post(
+        "/account", data={"action": "email", "email-email": "taken@example.org", "email-password": PASSWORD}
+    )
+    free = client.post(
+        "/account", data={"action": "email", "email-email": "new@example.org", "email-password": PASSWORD}
+    )
+    assert taken.status_code == free.status_code == 302
+    emails = set(db.session.scalars(sa.select(User.email)))
+    assert emails == {"new@example.org", "taken@example.org"}
+    assert any("To: new@example.org" in m and "/confirm/" in m for m in outbox())
+    assert any("To: taken@example.org" in m and "already has an account" in m for m in outbox())
+
+
+def test_csrf_is_required(app: Flask, client: FlaskClient, make_user: Callable[..., User]) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    make_user(email="ama@example.org")
+    response = sign_in(client, "ama@example.org")
+    assert response.status_code == 400
+    assert count(LoginAttempt) == 0
+
+
+def test_create_admin_command(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    runner = app.test_cli_runner()
+    monkeypatch.setenv("ADMIN_PASSWORD", NEW_PASSWORD)
+    result = runner.invoke(args=["create-admin", "Root@Example.org"])
+    assert result.exit_code == 0, result.output
+    admin = db.session.scalar(sa.select(User))
+    assert admin.role is Role.ADMIN and admin.email == "root@example.org"
+    monkeypatch.setenv("ADMIN_PASSWORD", "short")
+    refused = runner.invoke(args=["create-admin", "other@example.org"])
+    assert refused.exit_code != 0 and "at least 15" in refused.output
