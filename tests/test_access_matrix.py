@@ -1,0 +1,141 @@
+"""The access-control matrix: every route of the app, for every kind of visitor.
+
+The table is written by hand and must cover exactly the app's URL map (static files aside): a new
+route without a row fails ``test_the_matrix_covers_every_route``. Requests run with CSRF protection on;
+POSTs carry a valid token and an empty form; apart from signing out, none may change the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from directory.accounts.models import User
+from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.extensions import db
+from directory.organizations.models import Organization
+
+from .conftest import PASSWORD
+
+ROLES = ("anonymous", "org_a", "org_b", "agency_unverified", "agency_verified", "admin")
+ALL = dict.fromkeys(ROLES, 200)
+
+
+def every(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def signed_in(status: int, anonymous: int = 302) -> dict[str, int]:
+    return {**every(status), "anonymous": anonymous}
+
+
+# (endpoint, method) -> {role: expected status}
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("pages.home", "GET"): ALL,
+    ("pages.about", "GET"): ALL,
+    ("organizations.search_page", "GET"): ALL,
+    ("organizations.profile", "GET"): ALL,
+    ("api.organizations", "GET"): ALL,
+    ("api.organization", "GET"): ALL,
+    ("accounts.register_organization", "GET"): ALL,
+    ("accounts.register_organization", "POST"): ALL,  # empty form: shown again with its errors
+    ("accounts.register_agency", "GET"): ALL,
+    ("accounts.register_agency", "POST"): ALL,
+    ("accounts.check_email", "GET"): ALL,
+    ("accounts.login", "GET"): ALL,
+    ("accounts.login", "POST"): ALL,
+    ("accounts.logout", "POST"): every(302),  # anonymous: to sign in; others: signed out, home
+    ("accounts.account", "GET"): signed_in(200),
+    ("accounts.account", "POST"): signed_in(400),  # no action named
+    ("accounts.forgot_password", "GET"): ALL,
+    ("accounts.forgot_password", "POST"): ALL,
+    ("accounts.reset_password_page", "GET"): every(400),  # the token is not valid
+    ("accounts.reset_password_page", "POST"): every(400),
+    ("accounts.confirm", "GET"): every(400),
+}
+
+
+@pytest.fixture
+def people(
+    make_org: Callable[..., Organization], make_user: Callable[..., User]
+) -> dict[str, dict[str, Any]]:
+    org_a = make_org(name="Organization A")
+    org_b = make_org(name="Organization B")
+    pending = Agency(name="Pending", agency_type=AgencyType.BUSINESS, country_code="KE")
+    verified = Agency(
+        name="Verified", agency_type=AgencyType.GOVERNMENT, country_code="KE", status=AgencyStatus.VERIFIED
+    )
+    db.session.add_all([pending, verified])
+    db.session.commit()
+    users = {
+        "org_a": make_user("org_member", email="a@example.org", organization_id=org_a.id),
+        "org_b": make_user("org_member", email="b@example.org", organization_id=org_b.id),
+        "agency_unverified": make_user("agency_member", email="u@example.org", agency_id=pending.id),
+        "agency_verified": make_user("agency_member", email="v@example.org", agency_id=verified.id),
+        "admin": make_user("admin", email="admin@example.org"),
+    }
+    return {"users": users, "params": {"slug": org_a.slug, "token": "not-a-valid-token"}}
+
+
+def _csrf(client: FlaskClient) -> str:
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, "no CSRF token on the sign-in page"
+    return match.group(1)
+
+
+def _client(app: Flask, role: str, people: dict[str, Any]) -> FlaskClient:
+    client = app.test_client()
+    if role != "anonymous":
+        email = people["users"][role].email
+        response = client.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)}
+        )
+        assert response.status_code == 302, f"{role} could not sign in"
+    return client
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    tables = [t for t in db.metadata.sorted_tables if t.name != "login_attempt"]
+    with db.engine.connect() as connection:
+        return {t.name: sorted(map(tuple, connection.execute(sa.select(t)).all()), key=repr) for t in tables}
+
+
+def test_the_matrix_covers_every_route(app: Flask) -> None:
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    assert routes == set(MATRIX)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access(app: Flask, people: dict[str, Any], role: str) -> None:
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = _client(app, role, people)
+    for (endpoint, method), expected in MATRIX.items():
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        with app.test_request_context():
+            url = app.url_for(endpoint, **{k: people["params"][k] for k in rule.arguments})
+        url = url.replace("http://localhost", "")
+        if method == "GET":
+            response = client.get(url)
+        else:
+            before = _snapshot()
+            response = client.post(url, data={"csrf_token": _csrf(client)})
+            signs_out = endpoint == "accounts.logout" and role != "anonymous"
+            if not signs_out:
+                # Refused, or an empty form shown again: either way nothing may have changed.
+                assert _snapshot() == before, f"{role} {method} {endpoint} changed the database"
+            else:
+                client = _client(app, role, people)  # sign in again for the rest of the table
+        assert response.status_code == expected[role], f"{role} {method} {url}"
