@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
+    from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -18,10 +19,13 @@ from flask.testing import FlaskClient
 
 from directory.accounts.models import User
 from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.db import now_utc
 from directory.extensions import db
 from directory.organizations.models import Organization
 
 from .conftest import PASSWORD
+
+ADMIN_SECRET = pyotp.random_base32()
 
 ROLES = ("anonymous", "org_a", "org_b", "agency_unverified", "agency_verified", "admin")
 ALL = dict.fromkeys(ROLES, 200)
@@ -50,6 +54,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.check_email", "GET"): ALL,
     ("accounts.login", "GET"): ALL,
     ("accounts.login", "POST"): ALL,
+    ("accounts.two_factor", "GET"): every(302),  # no password step pending: back to sign in
+    ("accounts.two_factor", "POST"): every(302),
     ("accounts.logout", "POST"): every(302),  # anonymous: to sign in; others: signed out, home
     ("accounts.account", "GET"): signed_in(200),
     ("accounts.account", "POST"): signed_in(400),  # no action named
@@ -78,7 +84,9 @@ def people(
         "org_b": make_user("org_member", email="b@example.org", organization_id=org_b.id),
         "agency_unverified": make_user("agency_member", email="u@example.org", agency_id=pending.id),
         "agency_verified": make_user("agency_member", email="v@example.org", agency_id=verified.id),
-        "admin": make_user("admin", email="admin@example.org"),
+        "admin": make_user(
+            "admin", email="admin@example.org", totp_secret=ADMIN_SECRET, totp_confirmed_at=now_utc()
+        ),
     }
     return {"users": users, "params": {"slug": org_a.slug, "token": "not-a-valid-token"}}
 
@@ -98,6 +106,14 @@ def _client(app: Flask, role: str, people: dict[str, Any]) -> FlaskClient:
             "/login", data={"email": email, "password": PASSWORD, "csrf_token": _csrf(client)}
         )
         assert response.status_code == 302, f"{role} could not sign in"
+        if role == "admin":
+            # a code is accepted once: forget the last one used, so this table can sign in again
+            admin = people["users"]["admin"]
+            admin.totp_last_step = None
+            db.session.commit()
+            code = pyotp.TOTP(ADMIN_SECRET).now()
+            response = client.post("/login/second-factor", data={"code": code, "csrf_token": _csrf(client)})
+            assert response.status_code == 302, "the admin could not pass the second factor"
     return client
 
 

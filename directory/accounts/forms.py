@@ -142,3 +142,12 @@ class PasswordChangeForm(FlaskForm):
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     new_password = _password_field(_l("New password"))
+
+
+class TwoFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

@@ -44,6 +44,11 @@ class User(UserMixin, db.Model):
     is_suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Second factor (required for admins): a TOTP secret, once confirmed, and the last time step used
+    # (a code is accepted once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -76,3 +81,14 @@ class LoginAttempt(db.Model):
     ip_address: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the second factor when the phone is lost."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

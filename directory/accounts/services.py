@@ -146,15 +146,9 @@ def _recent_failures(*conditions: sa.ColumnElement[bool]) -> int:
     )
 
 
-def authenticate(email: str, password: str, ip_address: str) -> User | None:
-    """The user these credentials belong to, or None; records the attempt.
-
-    Failures are limited per address and per account-and-address pair (then refused for a while);
-    failures for one account from anywhere only slow sign-in down, so nobody can lock a person out of
-    their own account. Unknown addresses cost the same time as wrong passwords.
-    """
+def check_throttle(email: str, ip_address: str) -> None:
+    """Refuse (LoginThrottledError) or slow down a sign-in step after too many recent failures."""
     config = current_app.config
-    email = normalize_email(email)
     if _recent_failures(LoginAttempt.ip_address == ip_address) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         raise LoginThrottledError
     pair = (LoginAttempt.ip_address == ip_address, LoginAttempt.email == email)
@@ -162,10 +156,25 @@ def authenticate(email: str, password: str, ip_address: str) -> User | None:
         raise LoginThrottledError
     if _recent_failures(LoginAttempt.email == email) >= config["LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES"]:
         time.sleep(config["LOGIN_SLOWDOWN_SECONDS"])
+
+
+def record_attempt(email: str, ip_address: str, succeeded: bool) -> None:
+    db.session.add(LoginAttempt(email=email[:254], ip_address=ip_address[:64], succeeded=succeeded))
+
+
+def authenticate(email: str, password: str, ip_address: str) -> User | None:
+    """The user these credentials belong to, or None; records the attempt.
+
+    Failures are limited per address and per account-and-address pair (then refused for a while);
+    failures for one account from anywhere only slow sign-in down, so nobody can lock a person out of
+    their own account. Unknown addresses cost the same time as wrong passwords.
+    """
+    email = normalize_email(email)
+    check_throttle(email, ip_address)
     user = find_user(email)
     matches = verify_password(user.password_hash if user else dummy_hash(), password)
     ok = bool(user and matches and user.is_active)
-    db.session.add(LoginAttempt(email=email[:254], ip_address=ip_address[:64], succeeded=ok))
+    record_attempt(email, ip_address, ok)
     if not ok or user is None:
         return None
     if needs_rehash(user.password_hash):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from ..agencies.models import AgencyType
 from ..extensions import db
 from ..organizations.services import ListingValidationError
 from . import services
+from . import two_factor as totp
 from .forms import (
     EmailChangeForm,
     ForgotPasswordForm,
@@ -22,7 +23,10 @@ from .forms import (
     RegisterAgencyForm,
     RegisterOrganizationForm,
     ResetPasswordForm,
+    TwoFactorForm,
 )
+from .loader import load_user
+from .models import User
 from .services import AccountError, LoginThrottledError, Person
 
 bp = Blueprint("accounts", __name__)
@@ -123,6 +127,11 @@ def login() -> str | Response | tuple[str, int]:
             status = 429
         else:
             db.session.commit()  # the attempt is recorded either way
+            if user is not None and user.is_admin:
+                # Admins are signed in only after their second factor.
+                session["2fa_user"] = user.get_id()
+                session["2fa_next"] = safe_next(request.args.get("next"))
+                return redirect(url_for("accounts.two_factor"))
             if user is not None:
                 login_user(user)  # Flask-Login renews the session identifier here
                 return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
@@ -224,3 +233,57 @@ def confirm(token: str) -> str | Response | tuple[str, int]:
     db.session.commit()
     flash(_("Thank you: your email address is confirmed."), "success")
     return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def two_factor() -> str | Response | tuple[str, int]:
+    """The admin's second step: set up an authenticator app the first time, then a code each time."""
+    pending = session.get("2fa_user")
+    user = load_user(pending) if isinstance(pending, str) else None
+    if user is None:
+        return redirect(url_for("accounts.login"))
+    form = TwoFactorForm()
+    setting_up = user.totp_confirmed_at is None
+    if setting_up:
+        session.setdefault("2fa_secret", totp.new_secret())
+    status = 200
+    if form.validate_on_submit():
+        try:
+            codes = _check_second_factor(user, form.code.data, setting_up)
+        except LoginThrottledError:
+            db.session.rollback()
+            form.code.errors = [_("Too many attempts. Wait a few minutes and try again.")]
+            status = 429
+        else:
+            db.session.commit()
+            if codes is not False:
+                target = session.pop("2fa_next", None)
+                for key in ("2fa_user", "2fa_secret"):
+                    session.pop(key, None)
+                login_user(user)
+                if isinstance(codes, list):  # just set up: show the recovery codes, once
+                    return render_template("accounts/recovery_codes.html", codes=codes, next=target)
+                return redirect(target or url_for("accounts.account"))
+            form.code.errors = [_("That code is not right, or has already been used. Try the next one.")]
+    secret = session.get("2fa_secret") if setting_up else None
+    return (
+        render_template(
+            "accounts/two_factor.html",
+            form=form,
+            secret=secret,
+            uri=totp.provisioning_uri(user, secret) if secret else None,
+        ),
+        status,
+    )
+
+
+def _check_second_factor(user: User, code: str, setting_up: bool) -> list[str] | bool:
+    """Recovery codes (setup), True (verified), or False; failures count like failed passwords."""
+    services.check_throttle(user.email, request.remote_addr or "")
+    if setting_up:
+        codes = totp.confirm_setup(user, session["2fa_secret"], code)
+        ok: list[str] | bool = codes if codes is not None else False
+    else:
+        ok = totp.verify(user, code)
+    services.record_attempt(user.email, request.remote_addr or "", ok is not False)
+    return ok

@@ -1,0 +1,86 @@
+"""The second factor for admins: TOTP (RFC 6238, through pyotp) and single-use recovery codes.
+
+Recovery codes are random and long, so a fast hash (SHA-256) stores them safely; each works once.
+A TOTP code works once too: the time step of the last accepted code is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+import pyotp
+import sqlalchemy as sa
+
+from ..db import now_utc
+from ..extensions import db
+from .models import RecoveryCode, User
+
+ISSUER = "Survivor-Led Partnership Directory"
+RECOVERY_CODES = 10
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// address an authenticator app takes (typed or scanned)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def _accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step ``code`` belongs to (now, or one step either side), if valid and not reused."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now_step = totp.timecode(now_utc())
+    for step in (now_step, now_step - 1, now_step + 1):
+        if secrets.compare_digest(totp.generate_otp(step), code):
+            return step if last_step is None or step > last_step else None
+    return None
+
+
+def confirm_setup(user: User, secret: str, code: str) -> list[str] | None:
+    """Turn the second factor on when ``code`` proves the app has ``secret``; return recovery codes."""
+    step = _accepted_step(secret, code, None)
+    if step is None:
+        return None
+    user.totp_secret = secret
+    user.totp_confirmed_at = now_utc()
+    user.totp_last_step = step
+    return new_recovery_codes(user)
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with fresh ones; the plain codes are shown once."""
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [f"{secrets.token_hex(4)}-{secrets.token_hex(4)}" for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_hash(code)) for code in codes)
+    return codes
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().encode()).hexdigest()
+
+
+def verify(user: User, code: str) -> bool:
+    """True for a fresh TOTP code or an unused recovery code (which is then used up)."""
+    if user.totp_secret is None:
+        return False
+    step = _accepted_step(user.totp_secret, code, user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return True
+    recovery = db.session.scalar(
+        sa.select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if recovery is None:
+        return False
+    recovery.used_at = now_utc()
+    return True
