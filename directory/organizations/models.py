@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Float,
@@ -40,6 +42,20 @@ class ListingStatus(enum.StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+
+
+#: The allowed changes of listing status, in one place (who may make each is up to the services).
+LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
+    ListingStatus.DRAFT: frozenset({ListingStatus.PENDING}),
+    ListingStatus.PENDING: frozenset(
+        {ListingStatus.APPROVED, ListingStatus.CHANGES_REQUESTED, ListingStatus.REJECTED, ListingStatus.DRAFT}
+    ),
+    ListingStatus.CHANGES_REQUESTED: frozenset({ListingStatus.PENDING, ListingStatus.DRAFT}),
+    ListingStatus.REJECTED: frozenset(),
+    # An organization may unpublish itself (back to draft) at once; an admin may suspend.
+    ListingStatus.APPROVED: frozenset({ListingStatus.DRAFT, ListingStatus.SUSPENDED}),
+    ListingStatus.SUSPENDED: frozenset({ListingStatus.APPROVED}),
+}
 
 
 class Visibility(enum.StrEnum):
@@ -122,6 +138,11 @@ class Organization(db.Model):
         db_enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Bumped on every save by the organization, so two members' edits never silently overwrite.
+    edit_version: Mapped[int] = mapped_column(Integer, default=1)
+    # The last message from the reviewing admin, for the organization's members.
+    review_message: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
@@ -209,6 +230,36 @@ class Language(db.Model):
     code: Mapped[str] = mapped_column(String(12), index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="languages")
+
+
+class RevisionStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+class ListingRevision(db.Model):
+    """Changes to a published listing, waiting for an admin; the public keeps seeing the listing."""
+
+    __tablename__ = "listing_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    # The whole proposed profile (directory.organizations.editing.input_to_dict), not just a diff.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[RevisionStatus] = mapped_column(
+        db_enum(RevisionStatus, "revision_status"), default=RevisionStatus.PENDING, index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message: Mapped[str] = mapped_column(Text, default="")
+
+    organization: Mapped[Organization] = relationship()
 
 
 class SearchState(db.Model):

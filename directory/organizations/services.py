@@ -264,8 +264,12 @@ def apply_input(
     for name, value in values.organization.items():
         setattr(org, name, value)
     org.terms = [terms[key] for key in values.term_keys]
-    org.languages = [OrgLanguage(code=code) for code in values.languages]
-    org.service_areas = [ServiceArea(country_code=code) for code in values.serves]
+    # Keep the rows that stay: the unit of work inserts before it deletes, so replacing a row with an
+    # equal one would break the (organization, code) unique constraints.
+    languages = {lang.code: lang for lang in org.languages}
+    org.languages = [languages.get(code) or OrgLanguage(code=code) for code in values.languages]
+    areas = {area.country_code: area for area in org.service_areas}
+    org.service_areas = [areas.get(code) or ServiceArea(country_code=code) for code in values.serves]
     location = org.location or Location()
     for name, value in values.location.items():
         setattr(location, name, value)

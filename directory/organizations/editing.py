@@ -1,0 +1,289 @@
+"""Organizations editing their own listing: drafts, submission, revisions and safety-first changes.
+
+* A listing that is not public yet (draft, changes requested) is edited in place.
+* Editing a published listing creates a pending **revision**; the public keeps seeing the approved
+  version until an admin approves it.
+* **Safety first**: a change that only shows less (a coarser location precision, a narrower contact
+  visibility, removing a contact detail, unpublishing) takes effect at once, without review.
+* Every save names the ``edit_version`` it started from; when another member saved in between, the
+  save is refused with both versions, so nobody's work is silently overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..audit.services import record
+from ..db import now_utc
+from ..extensions import db
+from ..geo import Gazetteer, Point
+from .models import (
+    LISTING_TRANSITIONS,
+    ListingRevision,
+    ListingStatus,
+    LocationPrecision,
+    Organization,
+    RevisionStatus,
+    Visibility,
+)
+from .services import (
+    TERM_FIELDS,
+    ListingValidationError,
+    OrganizationInput,
+    apply_input,
+    derive_location,
+    validate_input,
+)
+
+PRECISION_ORDER = [
+    LocationPrecision.EXACT,
+    LocationPrecision.CITY,
+    LocationPrecision.COUNTRY,
+    LocationPrecision.HIDDEN,
+]
+VISIBILITY_ORDER = [Visibility.PUBLIC, Visibility.VERIFIED_AGENCIES, Visibility.AFTER_ACCEPT]
+_ENUM_FIELDS = {
+    "location_precision": LocationPrecision,
+    "email_visibility": Visibility,
+    "phone_visibility": Visibility,
+}
+
+
+class ListingStateError(ValueError):
+    """The listing is not in a state that allows this (e.g. submitting a published listing)."""
+
+
+class EditConflictError(Exception):
+    """Someone else saved the listing since this form was loaded."""
+
+    def __init__(self, theirs: OrganizationInput, yours: OrganizationInput) -> None:
+        self.theirs = theirs
+        self.yours = yours
+        super().__init__("edit conflict")
+
+
+# --- converting between the listing, its input and the JSON kept in revisions ---------------------
+
+
+def input_from_org(org: Organization) -> OrganizationInput:
+    """The listing as editable input (what it is now, as published or as drafted)."""
+    loc = org.location
+    precision = loc.location_precision if loc else LocationPrecision.CITY
+    exact = loc is not None and precision is LocationPrecision.EXACT
+    return OrganizationInput(
+        name=org.name,
+        country_code=loc.country_code if loc else "",
+        city=loc.locality if loc else "",
+        summary=org.summary,
+        description=org.description,
+        leadership_narrative=org.leadership_narrative,
+        survivor_attestation=org.survivor_attestation,
+        year_incorporated=org.year_incorporated,
+        website=org.website,
+        email=org.email,
+        email_visibility=org.email_visibility,
+        phone=org.phone,
+        phone_visibility=org.phone_visibility,
+        # The exact point is part of the input only while it is the one the organization gave.
+        latitude=loc.true_latitude if exact else None,
+        longitude=loc.true_longitude if exact else None,
+        location_precision=precision,
+        **{attr: org.term_codes(taxonomy) for taxonomy, attr in TERM_FIELDS.items()},
+        languages=[lang.code for lang in org.languages],
+        serves=[area.country_code for area in org.service_areas],
+    )
+
+
+def input_to_dict(data: OrganizationInput) -> dict[str, Any]:
+    out = asdict(data)
+    for name in _ENUM_FIELDS:
+        out[name] = out[name].value
+    return out
+
+
+def input_from_dict(raw: dict[str, Any]) -> OrganizationInput:
+    values = dict(raw)
+    for name, kind in _ENUM_FIELDS.items():
+        values[name] = kind(values[name])
+    return OrganizationInput(**values)
+
+
+def diff(before: OrganizationInput, after: OrganizationInput) -> dict[str, tuple[Any, Any]]:
+    """Field -> (before, after) for every field that differs (lists compared as sets)."""
+    a, b = input_to_dict(before), input_to_dict(after)
+    out = {}
+    for name in a:
+        left, right = a[name], b[name]
+        if isinstance(left, list) and isinstance(right, list):
+            if set(left) != set(right):
+                out[name] = (left, right)
+        elif (left or None) != (right or None):
+            out[name] = (left, right)
+    return out
+
+
+# --- what shows less ------------------------------------------------------------------------------
+
+
+def _shows_less(name: str, before: Any, after: Any) -> bool:
+    if name == "location_precision":
+        return PRECISION_ORDER.index(LocationPrecision(after)) > PRECISION_ORDER.index(
+            LocationPrecision(before)
+        )
+    if name in ("email_visibility", "phone_visibility"):
+        return VISIBILITY_ORDER.index(Visibility(after)) > VISIBILITY_ORDER.index(Visibility(before))
+    if name in ("email", "phone"):
+        return bool(before) and not after  # removing a contact detail
+    return False
+
+
+def split_less_showing(
+    published: OrganizationInput, proposed: OrganizationInput
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """(changes that only show less, to apply at once; every other change, for review)."""
+    safe, rest = {}, {}
+    for name, (before, after) in diff(published, proposed).items():
+        if _shows_less(name, before, after):
+            safe[name] = after
+        elif name in ("latitude", "longitude") and "location_precision" in safe:
+            continue  # the point given for "exact" goes away with a coarser precision
+        else:
+            rest[name] = (before, after)
+    return safe, rest
+
+
+def apply_less_showing(org: Organization, safe: dict[str, Any], gazetteer: Gazetteer) -> None:
+    """Apply changes that only show less directly to the published listing."""
+    for name in ("email", "phone"):
+        if name in safe:
+            setattr(org, name, None)
+    for name in ("email_visibility", "phone_visibility"):
+        if name in safe:
+            setattr(org, name, Visibility(safe[name]))
+    if "location_precision" in safe and org.location is not None:
+        loc = org.location
+        true = Point(loc.true_latitude, loc.true_longitude) if loc.true_latitude is not None else None
+        values = derive_location(
+            loc.country_code, loc.locality, LocationPrecision(safe["location_precision"]), true, gazetteer
+        )
+        for name, value in values.items():
+            setattr(loc, name, value)
+
+
+# --- the services ---------------------------------------------------------------------------------
+
+
+def pending_revision(org: Organization) -> ListingRevision | None:
+    return db.session.scalar(
+        sa.select(ListingRevision)
+        .where(ListingRevision.organization_id == org.id, ListingRevision.status == RevisionStatus.PENDING)
+        .order_by(ListingRevision.id.desc())
+        .limit(1)
+    )
+
+
+def editable_input(org: Organization) -> OrganizationInput:
+    """What the organization's members edit: the pending revision if there is one, else the listing."""
+    revision = pending_revision(org)
+    return input_from_dict(revision.data) if revision else input_from_org(org)
+
+
+@dataclass
+class SaveResult:
+    applied: list[str] = field(default_factory=list)  # fields that took effect now
+    for_review: list[str] = field(default_factory=list)  # fields waiting in a revision
+
+
+def save_profile(
+    org: Organization, data: OrganizationInput, base_version: int, by: Any, gazetteer: Gazetteer
+) -> SaveResult:
+    """Save the organization's own edit of its listing (see the module docstring)."""
+    validate_input(data)
+    if base_version != org.edit_version:
+        raise EditConflictError(theirs=editable_input(org), yours=data)
+    published = input_from_org(org)
+    result = SaveResult()
+    if org.status is not ListingStatus.APPROVED:
+        changes = diff(published, data)
+        apply_input(org, data, gazetteer)
+        result.applied = list(changes)
+        record(by, "profile.update", "organization", org.id, **_audit_values(changes))
+    else:
+        safe, rest = split_less_showing(published, data)
+        if safe:
+            apply_less_showing(org, safe, gazetteer)
+            result.applied = list(safe)
+            record(
+                by,
+                "profile.update.less_shown",
+                "organization",
+                org.id,
+                **_audit_values({k: (getattr(published, k), v) for k, v in safe.items()}),
+            )
+        previous = pending_revision(org)
+        if previous is not None:
+            previous.status = RevisionStatus.WITHDRAWN
+            previous.decided_at = now_utc()
+        if rest:
+            db.session.add(
+                ListingRevision(
+                    organization_id=org.id, data=input_to_dict(data), created_by_id=getattr(by, "id", None)
+                )
+            )
+            result.for_review = list(rest)
+            record(by, "profile.revision", "organization", org.id, **_audit_values(rest))
+    org.edit_version += 1
+    return result
+
+
+def _audit_values(changes: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, Any]]:
+    def plain(value: Any) -> Any:
+        return getattr(value, "value", value)
+
+    return {
+        "before": {k: plain(v[0]) for k, v in changes.items()},
+        "after": {k: plain(v[1]) for k, v in changes.items()},
+    }
+
+
+REQUIRED_FOR_REVIEW = {
+    "summary": _l("Write a one-sentence summary."),
+    "leadership_narrative": _l("Describe how survivors lead your organization."),
+    "models": _l("Choose at least one leadership model."),
+    "focus": _l("Choose at least one focus area."),
+    "trafficking": _l("Choose the forms of trafficking you work on."),
+}
+
+
+def change_status(org: Organization, to: ListingStatus) -> None:
+    """Move the listing to ``to`` when the transition is allowed (see LISTING_TRANSITIONS)."""
+    if to not in LISTING_TRANSITIONS[org.status]:
+        raise ListingStateError(f"{org.status.value} -> {to.value}")
+    org.status = to
+
+
+def submit_for_review(org: Organization, by: Any) -> None:
+    """Send a draft (or a listing an admin asked to change) to the review queue."""
+    data = input_from_org(org)
+    missing = {
+        name: [str(message)] for name, message in REQUIRED_FOR_REVIEW.items() if not getattr(data, name)
+    }
+    if missing:
+        raise ListingValidationError(missing)
+    change_status(org, ListingStatus.PENDING)
+    org.submitted_at = now_utc()
+    record(by, "listing.submit", "organization", org.id)
+
+
+def unpublish(org: Organization, by: Any) -> None:
+    """Take a published listing out of the directory at once (it comes back through review)."""
+    change_status(org, ListingStatus.DRAFT)
+    revision = pending_revision(org)
+    if revision is not None:
+        revision.status = RevisionStatus.WITHDRAWN
+        revision.decided_at = now_utc()
+    record(by, "listing.unpublish", "organization", org.id)

@@ -1,0 +1,142 @@
+"""The profile editor form: every public field of a listing, and the privacy choices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    FloatField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+
+from .. import vocab
+from ..accounts.forms import country_choices
+from ..organizations.models import LocationPrecision, Visibility
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (works without JavaScript)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def _terms(taxonomy: str) -> list[SelectChoice]:
+    return [SelectChoice(slug, str(label)) for slug, label in vocab.TAXONOMIES[taxonomy].items()]
+
+
+PRECISION_CHOICES = [
+    (
+        LocationPrecision.CITY.value,
+        _l("City (recommended): shown at the centre of your city; your address stays private."),
+    ),
+    (
+        LocationPrecision.COUNTRY.value,
+        _l("Country: only your country is shown; searches by distance use its centre."),
+    ),
+    (
+        LocationPrecision.HIDDEN.value,
+        _l(
+            "Hidden: no place is shown and you never appear in searches by distance. "
+            "Choose this for a shelter."
+        ),
+    ),
+    (LocationPrecision.EXACT.value, _l("Exact: the point you give below is shown to everyone.")),
+]
+VISIBILITY_CHOICES = [
+    (Visibility.VERIFIED_AGENCIES.value, _l("Verified agencies only (recommended)")),
+    (Visibility.AFTER_ACCEPT.value, _l("Nobody, until we accept a partnership request")),
+    (Visibility.PUBLIC.value, _l("Everyone")),
+]
+
+
+def _radio(label: object, choices: list[tuple[str, object]], description: object = "") -> RadioField:
+    return RadioField(
+        label,
+        choices=[SelectChoice(v, str(text)) for v, text in choices],
+        validators=[DataRequired()],
+        description=description,
+    )
+
+
+class ProfileForm(FlaskForm):
+    edit_version = HiddenField()
+    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(
+        _l("Summary"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("One or two sentences for search results."),
+    )
+    leadership_narrative = TextAreaField(
+        _l("Your leadership model"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l(
+            "How survivors lead your organization, e.g. “economic independence through "
+            "micro-financing and small-business training for women and girls”."
+        ),
+    )
+    survivor_attestation = TextAreaField(
+        _l("Survivor leadership, in your own words"),
+        validators=[Optional(), Length(max=2000)],
+        description=_l(
+            "Who founded and leads the organization, and the share of its leadership with lived "
+            "experience. Nobody will ask you to prove anyone's history."
+        ),
+    )
+    description = TextAreaField(_l("About the organization"), validators=[Optional(), Length(max=10000)])
+    models = CheckboxesField(_l("Leadership models"))
+    focus = CheckboxesField(_l("Focus areas"))
+    trafficking = CheckboxesField(_l("Forms of trafficking you work on"))
+    services = CheckboxesField(_l("Services you offer partners"))
+    engagements = CheckboxesField(_l("Ways partners can engage you"))
+    languages = StringField(
+        _l("Languages"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Two-letter codes separated by commas, e.g. en, fr."),
+    )
+    serves = SelectMultipleField(_l("Countries you serve"), validators=[Optional()])
+    year_incorporated = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(1800, 2100)])
+    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
+    email_visibility = _radio(_l("Who may see the email address"), VISIBILITY_CHOICES)
+    phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    phone_visibility = _radio(_l("Who may see the phone number"), VISIBILITY_CHOICES)
+    country_code = SelectField(_l("Country"), validators=[DataRequired()])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=120)])
+    location_precision = _radio(
+        _l("How precisely may the public see where you are?"),
+        PRECISION_CHOICES,
+        _l(
+            "The public, agencies included, only ever see the point this choice gives. "
+            "Making it less precise takes effect at once."
+        ),
+    )
+    latitude = FloatField(_l("Latitude (only for “exact”)"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(
+        _l("Longitude (only for “exact”)"), validators=[Optional(), NumberRange(-180, 180)]
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        countries = country_choices()
+        self.country_code.choices = countries
+        self.serves.choices = countries[1:]
+        for name, taxonomy in (
+            ("models", "model"),
+            ("focus", "focus"),
+            ("trafficking", "trafficking"),
+            ("services", "service"),
+            ("engagements", "engagement"),
+        ):
+            getattr(self, name).choices = _terms(taxonomy)

@@ -1,0 +1,151 @@
+"""An organization's own pages: where its listing stands, the editor, submit and unpublish."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..accounts.access import org_member_required, own_organization
+from ..extensions import db
+from ..geo import get_geo
+from ..organizations import editing
+from ..organizations.models import ListingStatus, LocationPrecision, Visibility
+from ..organizations.services import ListingValidationError, OrganizationInput
+from .forms import ProfileForm
+
+bp = Blueprint("workspace", __name__, url_prefix="/my")
+
+
+@bp.get("/organization")
+@org_member_required
+def dashboard() -> str:
+    """Where the listing stands: its status, the admin's message, and what is waiting for review."""
+    org = own_organization()
+    revision = editing.pending_revision(org)
+    changes = (
+        editing.diff(editing.input_from_org(org), editing.input_from_dict(revision.data)) if revision else {}
+    )
+    return render_template("workspace/dashboard.html", org=org, revision=revision, changes=changes)
+
+
+def _form_to_input(form: ProfileForm) -> OrganizationInput:
+    return OrganizationInput(
+        name=form.name.data or "",
+        country_code=form.country_code.data or "",
+        city=form.city.data or "",
+        summary=form.summary.data or "",
+        description=form.description.data or "",
+        leadership_narrative=form.leadership_narrative.data or "",
+        survivor_attestation=form.survivor_attestation.data or "",
+        year_incorporated=form.year_incorporated.data,
+        website=form.website.data or None,
+        email=(form.email.data or "").strip() or None,
+        email_visibility=Visibility(form.email_visibility.data),
+        phone=(form.phone.data or "").strip() or None,
+        phone_visibility=Visibility(form.phone_visibility.data),
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        location_precision=LocationPrecision(form.location_precision.data),
+        trafficking=form.trafficking.data or [],
+        focus=form.focus.data or [],
+        models=form.models.data or [],
+        services=form.services.data or [],
+        engagements=form.engagements.data or [],
+        languages=[c.strip() for c in (form.languages.data or "").split(",") if c.strip()],
+        serves=form.serves.data or [],
+    )
+
+
+def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
+    values = editing.input_to_dict(data)
+    for name, value in values.items():
+        field = getattr(form, name, None)
+        if field is None:
+            continue
+        field.data = ", ".join(value) if name == "languages" else value
+    form.edit_version.data = str(version)
+
+
+@bp.route("/organization/edit", methods=["GET", "POST"])
+@org_member_required
+def edit() -> str | Response:
+    """The profile editor; on a published listing, changes wait for review (safety changes excepted)."""
+    org = own_organization()
+    form = ProfileForm()
+    conflict = None
+    if request.method == "GET":
+        _fill(form, editing.editable_input(org), org.edit_version)
+    elif form.validate_on_submit():
+        data = _form_to_input(form)
+        try:
+            base = int(form.edit_version.data or 0)
+            result = editing.save_profile(org, data, base, current_user, get_geo().gazetteer)
+        except editing.EditConflictError as exc:
+            conflict = editing.diff(exc.theirs, exc.yours)
+            form.edit_version.data = str(org.edit_version)
+            flash(
+                _(
+                    "Someone else saved this profile while you were editing. "
+                    "Compare the two versions below, then save again."
+                ),
+                "error",
+            )
+        except ListingValidationError as exc:
+            for name, messages in exc.errors.items():
+                field = getattr(form, name, None)
+                if field is not None:
+                    field.errors = [*field.errors, *messages]
+                else:
+                    flash(" ".join(messages), "error")
+        else:
+            db.session.commit()
+            if result.for_review:
+                flash(
+                    _(
+                        "Saved. The public keeps seeing the approved version "
+                        "until an admin reviews your changes."
+                    ),
+                    "success",
+                )
+            elif result.applied and org.status is ListingStatus.APPROVED:
+                flash(_("Saved. Your change shows less, so it took effect at once."), "success")
+            else:
+                flash(_("Saved."), "success")
+            return redirect(url_for("workspace.dashboard"))
+    return render_template("workspace/edit.html", form=form, org=org, conflict=conflict)
+
+
+@bp.post("/organization/submit")
+@org_member_required
+def submit() -> Response:
+    """Send the draft to the admins' review queue."""
+    org = own_organization()
+    try:
+        editing.submit_for_review(org, current_user)
+    except ListingValidationError as exc:
+        for messages in exc.errors.values():
+            flash(" ".join(messages), "error")
+        return redirect(url_for("workspace.edit"))
+    except editing.ListingStateError:
+        flash(_("This listing cannot be submitted in its current state."), "error")
+        return redirect(url_for("workspace.dashboard"))
+    db.session.commit()
+    flash(_("Submitted. An admin will review your listing; you will get an email."), "success")
+    return redirect(url_for("workspace.dashboard"))
+
+
+@bp.post("/organization/unpublish")
+@org_member_required
+def unpublish() -> Response:
+    """Take the listing out of the directory at once."""
+    org = own_organization()
+    try:
+        editing.unpublish(org, current_user)
+    except editing.ListingStateError:
+        flash(_("Only a published listing can be unpublished."), "error")
+        return redirect(url_for("workspace.dashboard"))
+    db.session.commit()
+    flash(_("Your listing is no longer public. Submit it again whenever you want it back."), "success")
+    return redirect(url_for("workspace.dashboard"))

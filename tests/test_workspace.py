@@ -1,0 +1,203 @@
+"""Organizations editing their own listing: drafts, submission, revisions, safety-first changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from directory.accounts.models import User
+from directory.audit.models import AuditEntry
+from directory.extensions import db
+from directory.geo import get_geo
+from directory.organizations import editing
+from directory.organizations.models import ListingRevision, ListingStatus, Organization, RevisionStatus
+
+from .conftest import PASSWORD
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+@pytest.fixture
+def member(
+    client: FlaskClient, make_org: Callable[..., Organization], make_user: Callable[..., User]
+) -> Callable[..., tuple[Organization, FlaskClient]]:
+    def sign_in(
+        status: ListingStatus = ListingStatus.APPROVED, **fields: Any
+    ) -> tuple[Organization, FlaskClient]:
+        fields.setdefault("summary", "Loans and training for women.")
+        fields.setdefault("leadership_narrative", "Survivors run every programme.")
+        fields.setdefault("models", ["survivor-founded"])
+        fields.setdefault("focus", ["micro-finance"])
+        fields.setdefault("trafficking", ["sex"])
+        fields.setdefault("email", "hello@circle.example")
+        fields.setdefault("email_visibility", "public")
+        org = make_org(name="Douala Circle", status=status, **fields)
+        make_user("org_member", email="ama@example.org", organization_id=org.id)
+        assert (
+            client.post("/login", data={"email": "ama@example.org", "password": PASSWORD}).status_code == 302
+        )
+        return org, client
+
+    return sign_in
+
+
+def form_data(org: Organization, **changes: Any) -> dict[str, Any]:
+    """The editor form as the browser would send it, unchanged apart from ``changes``."""
+    values = editing.input_to_dict(editing.editable_input(org))
+    values["languages"] = ", ".join(values["languages"])
+    values = {k: v for k, v in values.items() if v is not None}
+    values["edit_version"] = str(org.edit_version)
+    values.update(changes)
+    return values
+
+
+def public(client: FlaskClient, slug: str) -> dict[str, Any] | None:
+    response = client.get(f"/api/v1/organizations/{slug}")
+    return response.json if response.status_code == 200 else None
+
+
+def test_a_draft_is_edited_in_place_and_submitted(member) -> None:
+    org, client = member(status=ListingStatus.DRAFT, summary="", leadership_narrative="")
+    refused = client.post("/my/organization/submit", follow_redirects=True).get_data(as_text=True)
+    assert "one-sentence summary" in refused and "how survivors lead" in refused
+    assert org.status is ListingStatus.DRAFT
+    response = client.post(
+        "/my/organization/edit",
+        data=form_data(org, summary="Loans for women.", leadership_narrative="Survivors decide."),
+    )
+    assert response.status_code == 302
+    db.session.refresh(org)
+    assert org.summary == "Loans for women." and org.edit_version == 2
+    assert client.post("/my/organization/submit").status_code == 302
+    db.session.refresh(org)
+    assert org.status is ListingStatus.PENDING and org.submitted_at is not None
+    actions = set(db.session.scalars(sa.select(AuditEntry.action)))
+    assert {"profile.update", "listing.submit"} <= actions
+
+
+def test_editing_a_published_listing_waits_for_review(member) -> None:
+    org, client = member()
+    client.post("/my/organization/edit", data=form_data(org, summary="A brand new summary."))
+    assert public(client, org.slug)["summary"] == "Loans and training for women."  # unchanged
+    revision = db.session.scalar(sa.select(ListingRevision))
+    assert revision.status is RevisionStatus.PENDING and revision.data["summary"] == "A brand new summary."
+    page = client.get("/my/organization").get_data(as_text=True)
+    assert "Changes waiting for review" in page and "summary" in page
+    # the editor shows the pending version, so the member keeps working on it
+    assert "A brand new summary." in client.get("/my/organization/edit").get_data(as_text=True)
+
+
+def test_a_coarser_location_takes_effect_at_once(member) -> None:
+    org, client = member(latitude=4.0611, longitude=9.786, location_precision="exact")
+    assert public(client, org.slug)["location"]["latitude"] == pytest.approx(4.0611)
+    client.post("/my/organization/edit", data=form_data(org, location_precision="country"))
+    shown = public(client, org.slug)["location"]
+    country = get_geo().gazetteer.country_point("CM")
+    assert shown["precision"] == "country" and shown["latitude"] == pytest.approx(country.latitude, abs=1e-4)
+    assert db.session.scalar(sa.select(ListingRevision)) is None  # nothing waits for review
+    near = client.get("/api/v1/organizations", query_string={"near": "4.0611,9.786", "radius_km": 5}).json
+    assert near["total"] == 0  # gone from the true spot at once
+
+
+def test_narrower_contact_visibility_takes_effect_at_once(member) -> None:
+    org, client = member()
+    assert public(client, org.slug)["email"] == "hello@circle.example"
+    client.post("/my/organization/edit", data=form_data(org, email_visibility="after_accept"))
+    assert public(client, org.slug)["email"] is None
+    assert db.session.scalar(sa.select(ListingRevision)) is None
+
+
+def test_showing_more_needs_review(member) -> None:
+    org, client = member(location_precision="country", email_visibility="verified_agencies")
+    client.post(
+        "/my/organization/edit", data=form_data(org, location_precision="city", email_visibility="public")
+    )
+    shown = public(client, org.slug)
+    assert shown["location"]["precision"] == "country" and shown["email"] is None
+    revision = db.session.scalar(sa.select(ListingRevision))
+    assert revision.data["location_precision"] == "city" and revision.data["email_visibility"] == "public"
+
+
+def test_a_mixed_change_splits_into_now_and_review(member) -> None:
+    org, client = member()
+    client.post(
+        "/my/organization/edit", data=form_data(org, location_precision="hidden", summary="Changed words.")
+    )
+    shown = public(client, org.slug)
+    assert shown["location"]["precision"] == "hidden" and shown["location"]["latitude"] is None
+    assert shown["summary"] == "Loans and training for women."
+    assert db.session.scalar(sa.select(ListingRevision)).data["summary"] == "Changed words."
+
+
+def test_concurrent_edits_never_overwrite_each_other(member) -> None:
+    org, client = member(status=ListingStatus.DRAFT)
+    first = form_data(org, summary="First member's words.")
+    second = form_data(org, summary="Second member's words.")
+    assert client.post("/my/organization/edit", data=first).status_code == 302
+    conflict = client.post("/my/organization/edit", data=second)
+    page = conflict.get_data(as_text=True)
+    assert conflict.status_code == 200
+    assert "Someone else saved this profile" in page
+    assert "First member&#39;s words." in page and "Second member&#39;s words." in page
+    db.session.refresh(org)
+    assert org.summary == "First member's words."
+    # saving again from the conflict page (which carries the new version) goes through
+    again = form_data(org, summary="Second member's words.")
+    assert client.post("/my/organization/edit", data=again).status_code == 302
+
+
+def test_unpublishing_is_immediate_and_coming_back_goes_through_review(member) -> None:
+    org, client = member()
+    assert client.get("/api/v1/organizations", query_string={"q": "douala circle"}).json["total"] == 1
+    client.post("/my/organization/unpublish")
+    assert client.get("/api/v1/organizations", query_string={"q": "douala circle"}).json["total"] == 0
+    assert public(client, org.slug) is None
+    client.post("/my/organization/submit")
+    db.session.refresh(org)
+    assert org.status is ListingStatus.PENDING
+
+
+def test_bad_input_is_shown_at_the_field_and_nothing_is_saved(member) -> None:
+    org, client = member(status=ListingStatus.DRAFT)
+    response = client.post(
+        "/my/organization/edit", data=form_data(org, name="", website="not a url", year_incorporated="1066")
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count('aria-invalid="true"') >= 3
+    db.session.refresh(org)
+    assert org.name == "Douala Circle" and org.edit_version == 1
+
+
+def test_unknown_languages_are_an_error_at_the_field(member) -> None:
+    org, client = member(status=ListingStatus.DRAFT)
+    page = client.post("/my/organization/edit", data=form_data(org, languages="fr, klingon")).get_data(
+        as_text=True
+    )
+    assert "Unknown language code(s): klingon." in page
+    db.session.refresh(org)
+    assert org.edit_version == 1
+
+
+def test_split_less_showing_rules() -> None:
+    before = editing.input_from_dict(
+        {
+            **editing.input_to_dict(editing.OrganizationInput(name="A", country_code="CM")),
+            "email": "a@x.example",
+            "email_visibility": "public",
+        }
+    )
+    after = editing.input_from_dict(
+        {**editing.input_to_dict(before), "email": None, "location_precision": "exact", "summary": "new"}
+    )
+    safe, rest = editing.split_less_showing(before, after)
+    assert safe == {"email": None}
+    assert set(rest) == {"location_precision", "summary"}  # exact shows more than city
