@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, url_for
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
 from .api.views import facet_label
@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         return {
             "get_locale": get_locale,
             "format_date": format_date,
+            "format_datetime": format_datetime,
             "term_label": vocab.label,
             "taxonomy_name": lambda t: str(vocab.TAXONOMY_NAMES[t]),
             "country_name": regions.country_name,

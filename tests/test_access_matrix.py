@@ -48,6 +48,8 @@ ORG_MEMBERS_ONLY = {
     "admin": 403,
 }
 
+ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "admin": 200}
+
 # (endpoint, method) -> {role: expected status}
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("pages.home", "GET"): ALL,
@@ -78,6 +80,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("workspace.submit", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},  # already published
     ("workspace.unpublish", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
+    ("admin.queue", "GET"): ADMIN_ONLY,
+    ("admin.review_organization", "GET"): ADMIN_ONLY,
+    ("admin.review_organization", "POST"): ADMIN_ONLY,  # no decision named: shown again
+    ("admin.review_agency", "GET"): ADMIN_ONLY,
+    ("admin.review_agency", "POST"): ADMIN_ONLY,
+    ("admin.audit", "GET"): ADMIN_ONLY,
 }
 
 #: Allowed POSTs that act on an empty form (every other POST must leave the database unchanged).
@@ -108,7 +116,8 @@ def people(
             "admin", email="admin@example.org", totp_secret=ADMIN_SECRET, totp_confirmed_at=now_utc()
         ),
     }
-    return {"users": users, "params": {"slug": org_a.slug, "token": "not-a-valid-token"}}
+    params = {"slug": org_a.slug, "token": "not-a-valid-token", "org_id": org_a.id, "agency_id": pending.id}
+    return {"users": users, "params": params}
 
 
 def _csrf(client: FlaskClient) -> str:

@@ -143,6 +143,12 @@ class Organization(db.Model):
     # The last message from the reviewing admin, for the organization's members.
     review_message: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When, and by which admin, the listing was last verified (HSDS assured_date / assurer_email).
+    # Editing never changes these: only an admin's review does.
+    assured_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assurer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True)  # users refer to organizations too
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

@@ -1,0 +1,214 @@
+"""Admin decisions on listings, revisions and agencies. Each is audited; none commits.
+
+Vetting checks the organization (its registration details, references, web presence and the
+leadership it attests), never anyone's personal history; the checklist an admin worked through is kept
+with the decision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.models import User
+from ..agencies.models import Agency, AgencyStatus
+from ..audit.services import record
+from ..db import now_utc
+from ..extensions import db
+from ..geo import Gazetteer
+from ..organizations import editing
+from ..organizations.models import ListingRevision, ListingStatus, Organization, RevisionStatus
+from ..organizations.services import apply_input
+
+#: What an admin checks before approving a listing. Never a person's history.
+CHECKLIST: dict[str, Any] = {
+    "registration": _l("Registration details are consistent (name, country, year founded)"),
+    "references": _l("References or partners confirm the organization exists and works as described"),
+    "web_presence": _l("Web or social presence matches the listing"),
+    "leadership": _l("The survivor leadership it attests is described in its own words and is plausible"),
+    "safety": _l("Location precision and contact visibility suit its safety needs"),
+}
+REVERIFY_AFTER = timedelta(days=365)
+
+
+class DecisionError(ValueError):
+    """A decision that cannot be taken as asked (e.g. a rejection without a reason)."""
+
+
+@dataclass
+class QueueItem:
+    kind: str  # "listing", "revision", "agency"
+    id: int
+    title: str
+    since: datetime
+
+    def age_days(self, now: datetime) -> int:
+        return max(0, (now - self.since).days)
+
+
+def queue() -> list[QueueItem]:
+    """Everything waiting for an admin, oldest first."""
+    items = [
+        QueueItem("listing", org.id, org.name, org.submitted_at or org.updated_at)
+        for org in db.session.scalars(
+            sa.select(Organization).where(Organization.status == ListingStatus.PENDING)
+        )
+    ]
+    items += [
+        QueueItem("revision", rev.organization_id, rev.organization.name, rev.created_at)
+        for rev in db.session.scalars(
+            sa.select(ListingRevision).where(ListingRevision.status == RevisionStatus.PENDING)
+        )
+    ]
+    items += [
+        QueueItem("agency", agency.id, agency.name, agency.created_at)
+        for agency in db.session.scalars(sa.select(Agency).where(Agency.status == AgencyStatus.PENDING))
+    ]
+    return sorted(items, key=lambda item: item.since)
+
+
+def stale_listings(now: datetime | None = None) -> list[Organization]:
+    """Published listings not verified for a year (or never)."""
+    limit = (now or now_utc()) - REVERIFY_AFTER
+    return list(
+        db.session.scalars(
+            sa.select(Organization)
+            .where(
+                Organization.status == ListingStatus.APPROVED,
+                sa.or_(Organization.assured_date.is_(None), Organization.assured_date < limit),
+            )
+            .order_by(Organization.assured_date.nulls_first())
+        )
+    )
+
+
+def needs_reverification(org: Organization, now: datetime | None = None) -> bool:
+    return org.assured_date is None or org.assured_date < (now or now_utc()) - REVERIFY_AFTER
+
+
+def _checked(checklist: list[str]) -> list[str]:
+    return [item for item in checklist if item in CHECKLIST]
+
+
+def _require(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise DecisionError(what)
+    return text
+
+
+def decide_listing(
+    org: Organization, admin: User, action: str, message: str = "", checklist: list[str] | None = None
+) -> None:
+    """approve, request_changes, reject, suspend or reinstate a listing."""
+    before = {"status": org.status.value}
+    if action == "approve":
+        editing.change_status(org, ListingStatus.APPROVED)
+        _verified(org, admin)
+    elif action == "request_changes":
+        message = _require(message, "request_changes needs a message")
+        editing.change_status(org, ListingStatus.CHANGES_REQUESTED)
+    elif action == "reject":
+        message = _require(message, "reject needs a reason")
+        editing.change_status(org, ListingStatus.REJECTED)
+    elif action == "suspend":
+        message = _require(message, "suspend needs a reason")
+        editing.change_status(org, ListingStatus.SUSPENDED)
+    elif action == "reinstate":
+        editing.change_status(org, ListingStatus.APPROVED)
+    else:
+        raise DecisionError(f"unknown action {action}")
+    org.review_message = message
+    record(
+        admin,
+        f"listing.{action}",
+        "organization",
+        org.id,
+        before=before,
+        after={"status": org.status.value, "checklist": _checked(checklist or [])},
+        note=message,
+    )
+
+
+def _verified(org: Organization, admin: User) -> None:
+    org.assured_date = now_utc()
+    org.assurer_id = admin.id
+
+
+def decide_revision(
+    revision: ListingRevision,
+    admin: User,
+    action: str,
+    gazetteer: Gazetteer,
+    message: str = "",
+    checklist: list[str] | None = None,
+) -> None:
+    """approve (the public sees the changes now), request_changes or reject a pending revision."""
+    if revision.status is not RevisionStatus.PENDING:
+        raise DecisionError("this revision was already decided")
+    org = revision.organization
+    proposed = editing.input_from_dict(revision.data)
+    changes = editing.diff(editing.input_from_org(org), proposed)
+    if action == "approve":
+        apply_input(org, proposed, gazetteer)
+        revision.status = RevisionStatus.APPROVED
+        _verified(org, admin)
+    elif action == "request_changes":
+        revision.status = RevisionStatus.CHANGES_REQUESTED
+        message = _require(message, "request_changes needs a message")
+    elif action == "reject":
+        revision.status = RevisionStatus.REJECTED
+        message = _require(message, "reject needs a reason")
+    else:
+        raise DecisionError(f"unknown action {action}")
+    revision.decided_at = now_utc()
+    revision.message = message
+    org.review_message = message
+    org.edit_version += 1
+    record(
+        admin,
+        f"revision.{action}",
+        "organization",
+        org.id,
+        before={k: _plain(v[0]) for k, v in changes.items()},
+        after={**{k: _plain(v[1]) for k, v in changes.items()}, "checklist": _checked(checklist or [])},
+        note=message,
+    )
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+AGENCY_ACTIONS = {
+    "verify": AgencyStatus.VERIFIED,
+    "reject": AgencyStatus.REJECTED,
+    "suspend": AgencyStatus.SUSPENDED,
+}
+
+
+def decide_agency(agency: Agency, admin: User, action: str, message: str = "") -> None:
+    """verify, reject or suspend an agency (reject and suspend need a reason)."""
+    if action not in AGENCY_ACTIONS:
+        raise DecisionError(f"unknown action {action}")
+    if action != "verify":
+        message = _require(message, f"{action} needs a reason")
+    before = agency.status.value
+    agency.status = AGENCY_ACTIONS[action]
+    record(
+        admin,
+        f"agency.{action}",
+        "agency",
+        agency.id,
+        before={"status": before},
+        after={"status": agency.status.value},
+        note=message,
+    )
+
+
+def members_of(org: Organization) -> list[User]:
+    return list(db.session.scalars(sa.select(User).where(User.organization_id == org.id)))

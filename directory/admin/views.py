@@ -1,0 +1,138 @@
+"""Admin pages: the vetting queue, review pages, decisions and the audit log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..accounts.access import admin_required
+from ..agencies.models import Agency
+from ..audit.models import AuditEntry
+from ..db import now_utc
+from ..extensions import db
+from ..geo import get_geo
+from ..mail import send_mail
+from ..organizations import editing
+from ..organizations.models import Organization
+from . import services
+from .forms import AgencyDecisionForm, AuditFilterForm, DecisionForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@admin_required
+def queue() -> str:
+    """What waits for review, oldest first, with each item's age; and the stale listings."""
+    items = services.queue()
+    counts = {kind: sum(1 for i in items if i.kind == kind) for kind in ("listing", "revision", "agency")}
+    return render_template(
+        "admin/queue.html", items=items, counts=counts, now=now_utc(), stale=services.stale_listings()
+    )
+
+
+@bp.route("/organizations/<int:org_id>", methods=["GET", "POST"])
+@admin_required
+def review_organization(org_id: int) -> str | Response:
+    """The whole listing, the diff of a pending revision, the checklist and the decision."""
+    org = db.get_or_404(Organization, org_id)
+    revision = editing.pending_revision(org)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        action = request.form.get("action", "")
+        try:
+            if revision is not None and request.form.get("target") == "revision":
+                services.decide_revision(
+                    revision,
+                    current_user,
+                    action,
+                    get_geo().gazetteer,
+                    form.message.data or "",
+                    form.checklist.data,
+                )
+            else:
+                services.decide_listing(
+                    org, current_user, action, form.message.data or "", form.checklist.data
+                )
+        except (services.DecisionError, editing.ListingStateError) as exc:
+            form.message.errors = [
+                *form.message.errors,
+                _("This decision cannot be taken: %(why)s.", why=str(exc)),
+            ]
+        else:
+            db.session.commit()
+            _tell_members(org, action, form.message.data or "")
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("admin.queue"))
+    changes = {}
+    if revision is not None:
+        changes = editing.diff(editing.input_from_org(org), editing.input_from_dict(revision.data))
+    history = db.session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.target_type == "organization", AuditEntry.target_id == org.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(20)
+    ).all()
+    return render_template(
+        "admin/organization.html",
+        org=org,
+        revision=revision,
+        changes=changes,
+        form=form,
+        history=history,
+        stale=services.needs_reverification(org),
+    )
+
+
+def _tell_members(org: Organization, action: str, message: str) -> None:
+    """Email the organization's members about a decision (after the commit; failures are logged)."""
+    subject = _("About your listing in the Survivor-Led Partnership Directory")
+    body = render_template("admin/mail/decision.txt", org=org, action=action, message=message)
+    for member in services.members_of(org):
+        send_mail(member.email, subject, body)
+
+
+@bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
+@admin_required
+def review_agency(agency_id: int) -> str | Response:
+    agency = db.get_or_404(Agency, agency_id)
+    form = AgencyDecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.decide_agency(
+                agency, current_user, request.form.get("action", ""), form.message.data or ""
+            )
+        except services.DecisionError as exc:
+            form.message.errors = [
+                *form.message.errors,
+                _("This decision cannot be taken: %(why)s.", why=str(exc)),
+            ]
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("admin.queue"))
+    return render_template("admin/agency.html", agency=agency, form=form)
+
+
+@bp.get("/audit")
+@admin_required
+def audit() -> str:
+    """Every recorded action, newest first, filtered by action, record type or actor."""
+    form = AuditFilterForm(request.args)
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if form.validate():
+        if form.action.data:
+            query = query.where(AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
+        if form.target_type.data:
+            query = query.where(AuditEntry.target_type == form.target_type.data.strip())
+        if form.actor.data:
+            query = query.where(AuditEntry.actor_label == form.actor.data.strip())
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        abort(400)
+    entries = db.paginate(query, page=int(page), per_page=50, error_out=False)
+    filters = {k: request.args[k] for k in ("action", "target_type", "actor") if request.args.get(k)}
+    return render_template("admin/audit.html", form=form, entries=entries, filters=filters)
