@@ -82,3 +82,55 @@ def test_demo_listings_are_marked(client: FlaskClient, make_org: Callable[..., O
     assert "Demo – fictional" in client.get(f"/organizations/{org.slug}").get_data(as_text=True)
     assert "Demo – fictional" in client.get("/organizations").get_data(as_text=True)
     assert client.get(f"/api/v1/organizations/{org.slug}").json["is_demo"] is True
+
+
+def test_contacts_follow_their_visibility(
+    app, client: FlaskClient, make_org: Callable[..., Organization], make_user
+) -> None:
+    import re
+
+    import sqlalchemy as sa
+
+    from directory.agencies.models import Agency, AgencyStatus, AgencyType
+    from directory.audit.models import AuditEntry
+    from directory.extensions import db
+
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    org = make_org(
+        name="Contact Circle",
+        email="team@circle.example",
+        email_visibility="verified_agencies",
+        phone="+1 555 0101",
+        phone_visibility="after_accept",
+    )
+    verified = Agency(
+        name="V", agency_type=AgencyType.GOVERNMENT, country_code="KE", status=AgencyStatus.VERIFIED
+    )
+    pending = Agency(name="P", agency_type=AgencyType.BUSINESS, country_code="KE")
+    db.session.add_all([verified, pending])
+    db.session.commit()
+    make_user("agency_member", email="v@example.org", agency_id=verified.id)
+    make_user("agency_member", email="p@example.org", agency_id=pending.id)
+
+    def seen_by(email: str | None) -> str:
+        viewer = app.test_client()
+        if email:
+            viewer.post("/login", data={"email": email, "password": PASSWORD})
+        return viewer.get(f"/organizations/{org.slug}").get_data(as_text=True)
+
+    assert "team@circle.example" not in seen_by(None)
+    assert "team@circle.example" not in seen_by("p@example.org")  # not verified yet
+    page = seen_by("v@example.org")
+    assert "team@circle.example" in page
+    assert "+1 555 0101" not in page  # only after the organization accepts a request
+    views = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "contact.view")).all()
+    assert len(views) == 1 and views[0].target_id == org.id
+    assert "Needs re-verification" in page and "Verified on" not in page  # no admin has verified it
+    from directory.db import now_utc
+
+    org.assured_date = now_utc()
+    db.session.commit()
+    page = seen_by(None)
+    assert re.search(r"Verified on \w+ \d+, \d{4}\.", page) and "Needs re-verification" not in page

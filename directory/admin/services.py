@@ -8,7 +8,7 @@ with the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +21,13 @@ from ..db import now_utc
 from ..extensions import db
 from ..geo import Gazetteer
 from ..organizations import editing
-from ..organizations.models import ListingRevision, ListingStatus, Organization, RevisionStatus
+from ..organizations.models import (
+    REVERIFY_AFTER,
+    ListingRevision,
+    ListingStatus,
+    Organization,
+    RevisionStatus,
+)
 from ..organizations.services import apply_input
 
 #: What an admin checks before approving a listing. Never a person's history.
@@ -32,7 +38,6 @@ CHECKLIST: dict[str, Any] = {
     "leadership": _l("The survivor leadership it attests is described in its own words and is plausible"),
     "safety": _l("Location precision and contact visibility suit its safety needs"),
 }
-REVERIFY_AFTER = timedelta(days=365)
 
 
 class DecisionError(ValueError):
@@ -84,10 +89,6 @@ def stale_listings(now: datetime | None = None) -> list[Organization]:
             .order_by(Organization.assured_date.nulls_first())
         )
     )
-
-
-def needs_reverification(org: Organization, now: datetime | None = None) -> bool:
-    return org.assured_date is None or org.assured_date < (now or now_utc()) - REVERIFY_AFTER
 
 
 def _checked(checklist: list[str]) -> list[str]:

@@ -83,7 +83,7 @@ def review_organization(org_id: int) -> str | Response:
         changes=changes,
         form=form,
         history=history,
-        stale=services.needs_reverification(org),
+        stale=org.needs_reverification(),
     )
 
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import regions, vocab
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
-from ..organizations.models import ListingStatus, Organization
-from ..organizations.public import profile_json, summary_json
+from ..organizations.public import profile_for, profile_json, summary_json
 from ..search import SearchParamError, SearchResults, parse_params, search
 
 bp = Blueprint("api", __name__)
@@ -98,11 +97,8 @@ def organizations() -> Response | tuple[Response, int]:
 @bp.get("/organizations/<slug>")
 def organization(slug: str) -> Response | tuple[Response, int]:
     """One public profile."""
-    org = db.session.scalar(
-        sa.select(Organization).where(
-            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
-        )
-    )
-    if org is None:
+    found = profile_for(slug, current_user)
+    if found is None:
         return error(404, _("No public organization has the slug “%(slug)s”.", slug=slug))
-    return jsonify(profile_json(org))
+    db.session.commit()  # a view of restricted contacts is logged
+    return jsonify(profile_json(*found))

@@ -245,7 +245,12 @@ def _insert_batch(
         org_table.insert().returning(org_table.c.id, sort_by_parameter_order=True),
         [
             {**values.organization, "slug": slug, "status": status, "is_demo": is_demo}
-            | {"created_at": now, "updated_at": now}
+            # The admin who imports with --approve vouches for the rows: they count as verified now.
+            | {
+                "created_at": now,
+                "updated_at": now,
+                "assured_date": now if status is ListingStatus.APPROVED else None,
+            }
             for slug, status, values in batch
         ],
     ).all()

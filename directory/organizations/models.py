@@ -11,7 +11,7 @@ from the organization's chosen precision (see :mod:`directory.privacy`), and onl
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -43,6 +43,9 @@ class ListingStatus(enum.StrEnum):
     REJECTED = "rejected"
     SUSPENDED = "suspended"
 
+
+#: A published listing shows "needs re-verification" when no admin has verified it for this long.
+REVERIFY_AFTER = timedelta(days=365)
 
 #: The allowed changes of listing status, in one place (who may make each is up to the services).
 LISTING_TRANSITIONS: dict[ListingStatus, frozenset[ListingStatus]] = {
@@ -170,6 +173,10 @@ class Organization(db.Model):
         order_by="Language.code",
         lazy="selectin",
     )
+
+    def needs_reverification(self, now: datetime | None = None) -> bool:
+        """True when no admin has verified the listing in the last REVERIFY_AFTER."""
+        return self.assured_date is None or self.assured_date < (now or now_utc()) - REVERIFY_AFTER
 
     def term_codes(self, taxonomy: str) -> list[str]:
         """The slugs of this organization's terms in one taxonomy, in vocabulary order."""

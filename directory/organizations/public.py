@@ -1,16 +1,23 @@
 """What the public may see of a listing: one place that decides, used by pages and the JSON API.
 
 The true point is never here. The city is shown only when the organization chose ``exact`` or ``city``
-precision (a coarser choice must not be undone by naming the city); contact details only when their
-visibility is ``public`` (the account-based levels arrive with accounts).
+precision (a coarser choice must not be undone by naming the city). Contact details follow their
+visibility: ``public`` for everyone; ``verified_agencies`` for members of a verified agency; ``after_accept``
+for nobody outside the organization until it accepts a partnership request. Admins and the organization's
+own members see them all.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from .. import regions
-from .models import LocationPrecision, Organization, Visibility
+from ..audit.services import record
+from ..extensions import db
+from .models import ListingStatus, LocationPrecision, Organization, Visibility
 
 _CITY_VISIBLE = (LocationPrecision.EXACT, LocationPrecision.CITY)
 
@@ -34,12 +41,39 @@ def public_location(org: Organization) -> dict[str, Any]:
     }
 
 
-def public_contacts(org: Organization) -> dict[str, str | None]:
-    """Contact details whose visibility is public; the rest are withheld."""
-    return {
-        "email": org.email if org.email_visibility is Visibility.PUBLIC else None,
-        "phone": org.phone if org.phone_visibility is Visibility.PUBLIC else None,
-    }
+@dataclass(frozen=True)
+class Contacts:
+    """The contact details a viewer may see, and whether any of them is not public."""
+
+    email: str | None
+    phone: str | None
+    restricted_shown: bool
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"email": self.email, "phone": self.phone}
+
+
+def _may_see(visibility: Visibility, org: Organization, viewer: Any | None) -> bool:
+    if visibility is Visibility.PUBLIC:
+        return True
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return False
+    if viewer.is_admin or viewer.organization_id == org.id:
+        return True
+    if visibility is Visibility.VERIFIED_AGENCIES:
+        agency = viewer.agency
+        return agency is not None and agency.is_verified and viewer.is_active
+    return False  # after_accept: shared with an agency once the organization accepts its request
+
+
+def visible_contacts(org: Organization, viewer: Any | None = None) -> Contacts:
+    """The contact details ``viewer`` (a user, or None for the public) may see."""
+    email = org.email if org.email and _may_see(org.email_visibility, org, viewer) else None
+    phone = org.phone if org.phone and _may_see(org.phone_visibility, org, viewer) else None
+    restricted = (email is not None and org.email_visibility is not Visibility.PUBLIC) or (
+        phone is not None and org.phone_visibility is not Visibility.PUBLIC
+    )
+    return Contacts(email, phone, restricted)
 
 
 def summary_json(org: Organization, distance_km: float | None = None) -> dict[str, Any]:
@@ -59,7 +93,7 @@ def summary_json(org: Organization, distance_km: float | None = None) -> dict[st
     return out
 
 
-def profile_json(org: Organization) -> dict[str, Any]:
+def profile_json(org: Organization, contacts: Contacts) -> dict[str, Any]:
     """A whole public profile as JSON (HSDS organization field names where HSDS has them)."""
     return {
         "id": org.slug,
@@ -78,8 +112,29 @@ def profile_json(org: Organization) -> dict[str, Any]:
         "service_areas": [area.country_code for area in org.service_areas],
         "year_incorporated": org.year_incorporated,
         "website": org.website,
-        **public_contacts(org),
+        **contacts.as_dict(),
+        "verified_on": org.assured_date.date().isoformat() if org.assured_date else None,
         "location": public_location(org),
         "is_demo": org.is_demo,
         "updated_at": org.updated_at.isoformat(),
     }
+
+
+def profile_for(slug: str, viewer: Any | None) -> tuple[Organization, Contacts] | None:
+    """A public listing and the contacts ``viewer`` may see; None when no such public listing.
+
+    Each time contact details that are not public are shown to an agency, that is audited (the caller
+    commits).
+    """
+
+    org = db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
+        )
+    )
+    if org is None:
+        return None
+    contacts = visible_contacts(org, viewer)
+    if contacts.restricted_shown and getattr(viewer, "agency_id", None) is not None:
+        record(viewer, "contact.view", "organization", org.id, after={"agency_id": viewer.agency_id})
+    return org, contacts

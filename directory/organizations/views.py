@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import regions
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
 from ..search import SearchParamError, SearchParams, parse_params, search
-from .models import ListingStatus, Organization
+from .public import profile_for
 
 bp = Blueprint("organizations", __name__)
 
@@ -52,11 +52,11 @@ def search_page() -> tuple[str, int] | str:
 @bp.get("/organizations/<slug>")
 def profile(slug: str) -> str:
     """An organization's public profile, leadership model first."""
-    org = db.session.scalar(
-        sa.select(Organization).where(
-            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
-        )
-    )
-    if org is None:
+    found = profile_for(slug, current_user)
+    if found is None:
         abort(404)
-    return render_template("organizations/profile.html", org=org)
+    db.session.commit()  # a view of restricted contacts is logged
+    org, contacts = found
+    return render_template(
+        "organizations/profile.html", org=org, contacts=contacts, stale=org.needs_reverification()
+    )

@@ -16,6 +16,7 @@ SQLite (FTS5) and PostgreSQL index and match exactly the same tokens:
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -37,7 +38,15 @@ STOP_WORDS = frozenset(
     don should now""".split()
 )
 
-_stemmer = Stemmer.Stemmer("english")
+# A PyStemmer object is not thread-safe (threaded servers would corrupt memory): one per thread.
+_local = threading.local()
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def words(text: str) -> list[str]:
@@ -48,7 +57,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The English Snowball stem of a folded word."""
-    return _stemmer.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def document_tokens(text: str) -> str:
