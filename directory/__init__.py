@@ -65,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
+    from .reports.views import bp as reports_bp
     from .workspace.views import bp as workspace_bp
 
     app.register_blueprint(pages_bp)
@@ -72,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

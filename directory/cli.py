@@ -115,6 +115,34 @@ def create_admin_command(email: str, name: str) -> None:
     click.echo(f"Created admin {email}.")
 
 
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders() -> None:
+    """Email organizations whose re-verification is due within a month, and admins the stale list.
+
+    Safe to run daily from cron: each organization is reminded once per verification cycle.
+    """
+    from flask import render_template
+
+    from .admin import services as admin_services
+    from .mail import send_mail
+
+    due = admin_services.listings_to_remind()
+    for org in due:
+        admin_services.mark_reminded(org)
+    db.session.commit()
+    for org in due:
+        body = render_template("admin/mail/reverify.txt", org=org)
+        for member in admin_services.members_of(org):
+            send_mail(member.email, "Please check your listing is still up to date", body)
+    stale = admin_services.stale_listings()
+    if stale:
+        body = render_template("admin/mail/stale.txt", stale=stale)
+        for admin in admin_services.admins():
+            send_mail(admin.email, f"{len(stale)} listings need re-verification", body)
+    click.echo(f"Reminded {len(due)} organizations; {len(stale)} listings need re-verification.")
+
+
 def register(app: Flask) -> None:
-    for command in (seed_demo, import_orgs, geo_group, create_admin_command):
+    for command in (seed_demo, import_orgs, geo_group, create_admin_command, send_reminders):
         app.cli.add_command(command)

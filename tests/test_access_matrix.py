@@ -22,6 +22,7 @@ from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.db import now_utc
 from directory.extensions import db
 from directory.organizations.models import Organization
+from directory.reports.models import Report, ReportReason
 
 from .conftest import PASSWORD
 
@@ -79,13 +80,18 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("workspace.edit", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("workspace.submit", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},  # already published
-    ("workspace.unpublish", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
     ("admin.queue", "GET"): ADMIN_ONLY,
     ("admin.review_organization", "GET"): ADMIN_ONLY,
     ("admin.review_organization", "POST"): ADMIN_ONLY,  # no decision named: shown again
     ("admin.review_agency", "GET"): ADMIN_ONLY,
     ("admin.review_agency", "POST"): ADMIN_ONLY,
     ("admin.audit", "GET"): ADMIN_ONLY,
+    ("admin.review_report", "GET"): ADMIN_ONLY,
+    ("admin.review_report", "POST"): ADMIN_ONLY,  # no decision named: shown again
+    ("reports.report", "GET"): ALL,
+    ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
+    # last, since it takes the member's listing out of the directory
+    ("workspace.unpublish", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
 }
 
 #: Allowed POSTs that act on an empty form (every other POST must leave the database unchanged).
@@ -116,7 +122,16 @@ def people(
             "admin", email="admin@example.org", totp_secret=ADMIN_SECRET, totp_confirmed_at=now_utc()
         ),
     }
-    params = {"slug": org_a.slug, "token": "not-a-valid-token", "org_id": org_a.id, "agency_id": pending.id}
+    report = Report(organization_id=org_a.id, reason=ReportReason.CLOSED, sender_key="x")
+    db.session.add(report)
+    db.session.commit()
+    params = {
+        "slug": org_a.slug,
+        "token": "not-a-valid-token",
+        "org_id": org_a.id,
+        "agency_id": pending.id,
+        "report_id": report.id,
+    }
     return {"users": users, "params": params}
 
 

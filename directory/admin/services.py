@@ -8,13 +8,13 @@ with the decision.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import User
+from ..accounts.models import Role, User
 from ..agencies.models import Agency, AgencyStatus
 from ..audit.services import record
 from ..db import now_utc
@@ -29,6 +29,7 @@ from ..organizations.models import (
     RevisionStatus,
 )
 from ..organizations.services import apply_input
+from ..reports.services import open_reports
 
 #: What an admin checks before approving a listing. Never a person's history.
 CHECKLIST: dict[str, Any] = {
@@ -46,7 +47,7 @@ class DecisionError(ValueError):
 
 @dataclass
 class QueueItem:
-    kind: str  # "listing", "revision", "agency"
+    kind: str  # "listing", "revision", "agency", "report"
     id: int
     title: str
     since: datetime
@@ -72,6 +73,10 @@ def queue() -> list[QueueItem]:
     items += [
         QueueItem("agency", agency.id, agency.name, agency.created_at)
         for agency in db.session.scalars(sa.select(Agency).where(Agency.status == AgencyStatus.PENDING))
+    ]
+    items += [
+        QueueItem("report", report.id, report.organization.name, report.created_at)
+        for report in open_reports()
     ]
     return sorted(items, key=lambda item: item.since)
 
@@ -213,3 +218,43 @@ def decide_agency(agency: Agency, admin: User, action: str, message: str = "") -
 
 def members_of(org: Organization) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.organization_id == org.id)))
+
+
+REMIND_BEFORE = timedelta(days=30)
+
+
+@dataclass
+class ReminderRun:
+    reminded: list[Organization]
+    stale: list[Organization]
+
+
+def listings_to_remind(now: datetime | None = None) -> list[Organization]:
+    """Published listings whose re-verification falls due within REMIND_BEFORE and whose members
+    have not been reminded since the last verification (so a daily run reminds each cycle once)."""
+    now = now or now_utc()
+    due_soon = now - (REVERIFY_AFTER - REMIND_BEFORE)
+    return list(
+        db.session.scalars(
+            sa.select(Organization).where(
+                Organization.status == ListingStatus.APPROVED,
+                Organization.assured_date.is_not(None),
+                Organization.assured_date <= due_soon,
+                Organization.assured_date > now - REVERIFY_AFTER,
+                sa.or_(
+                    Organization.reverify_reminded_at.is_(None),
+                    Organization.reverify_reminded_at < Organization.assured_date,
+                ),
+            )
+        )
+    )
+
+
+def mark_reminded(org: Organization, now: datetime | None = None) -> None:
+    org.reverify_reminded_at = now or now_utc()
+
+
+def admins() -> list[User]:
+    return list(
+        db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.is_suspended.is_(False)))
+    )

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..accounts.access import admin_required
@@ -17,6 +18,8 @@ from ..geo import get_geo
 from ..mail import send_mail
 from ..organizations import editing
 from ..organizations.models import Organization
+from ..reports.models import Report
+from ..reports.services import decide_report
 from . import services
 from .forms import AgencyDecisionForm, AuditFilterForm, DecisionForm
 
@@ -28,7 +31,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def queue() -> str:
     """What waits for review, oldest first, with each item's age; and the stale listings."""
     items = services.queue()
-    counts = {kind: sum(1 for i in items if i.kind == kind) for kind in ("listing", "revision", "agency")}
+    counts = {
+        kind: sum(1 for i in items if i.kind == kind) for kind in ("listing", "revision", "agency", "report")
+    }
     return render_template(
         "admin/queue.html", items=items, counts=counts, now=now_utc(), stale=services.stale_listings()
     )
@@ -136,3 +141,21 @@ def audit() -> str:
     entries = db.paginate(query, page=int(page), per_page=50, error_out=False)
     filters = {k: request.args[k] for k in ("action", "target_type", "actor") if request.args.get(k)}
     return render_template("admin/audit.html", form=form, entries=entries, filters=filters)
+
+
+@bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
+@admin_required
+def review_report(report_id: int) -> str | Response:
+    """A report on a listing: forward it to the organization (without who sent it) or dismiss it."""
+    report = db.get_or_404(Report, report_id)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            decide_report(report, current_user, request.form.get("action", ""))
+        except ValueError:
+            flash(_("This report cannot be decided that way."), "error")
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("admin.queue"))
+    return render_template("admin/report.html", report=report, form=form)

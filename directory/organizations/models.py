@@ -149,6 +149,8 @@ class Organization(db.Model):
     # When, and by which admin, the listing was last verified (HSDS assured_date / assurer_email).
     # Editing never changes these: only an admin's review does.
     assured_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the members were last reminded that re-verification is due (flask send-reminders).
+    reverify_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assurer_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True)  # users refer to organizations too
     )

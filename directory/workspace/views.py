@@ -13,6 +13,7 @@ from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Visibility
 from ..organizations.services import ListingValidationError, OrganizationInput
+from ..reports.services import forwarded_reports
 from .forms import ProfileForm
 
 bp = Blueprint("workspace", __name__, url_prefix="/my")
@@ -27,7 +28,10 @@ def dashboard() -> str:
     changes = (
         editing.diff(editing.input_from_org(org), editing.input_from_dict(revision.data)) if revision else {}
     )
-    return render_template("workspace/dashboard.html", org=org, revision=revision, changes=changes)
+    reports = forwarded_reports(org)
+    return render_template(
+        "workspace/dashboard.html", org=org, revision=revision, changes=changes, reports=reports
+    )
 
 
 def _form_to_input(form: ProfileForm) -> OrganizationInput:
