@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
+    from .agencies.views import bp as agencies_bp
     from .api.views import bp as api_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(agencies_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

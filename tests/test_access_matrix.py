@@ -49,6 +49,12 @@ ORG_MEMBERS_ONLY = {
     "admin": 403,
 }
 
+AGENCY_MEMBERS_ONLY = {
+    **dict.fromkeys(ROLES, 403),
+    "anonymous": 302,
+    "agency_unverified": 200,
+    "agency_verified": 200,
+}
 ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "admin": 200}
 
 # (endpoint, method) -> {role: expected status}
@@ -88,6 +94,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.audit", "GET"): ADMIN_ONLY,
     ("admin.review_report", "GET"): ADMIN_ONLY,
     ("admin.review_report", "POST"): ADMIN_ONLY,  # no decision named: shown again
+    ("agencies.agency", "GET"): AGENCY_MEMBERS_ONLY,
+    ("agencies.agency", "POST"): AGENCY_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
     # last, since it takes the member's listing out of the directory

@@ -168,3 +168,41 @@ def test_stale_listings_are_listed_for_admins(
     db.session.commit()
     page = admin.get("/admin/").get_data(as_text=True)
     assert "Listings needing re-verification" in page and "Old Circle" in page
+
+
+def test_an_agency_that_changes_who_it_is_is_verified_again(
+    app: Flask, make_user: Callable[..., User], make_org: Callable[..., Organization]
+) -> None:
+    agency = Agency(
+        name="Labour Ministry",
+        agency_type=AgencyType.GOVERNMENT,
+        country_code="KE",
+        website="https://labour.example",
+        description="Inspections.",
+        status=AgencyStatus.VERIFIED,
+    )
+    db.session.add(agency)
+    db.session.commit()
+    make_user("agency_member", email="officer@example.org", agency_id=agency.id)
+    org = make_org(name="Private Circle", email="team@private.example", email_visibility="verified_agencies")
+    client = app.test_client()
+    client.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    assert "team@private.example" in client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    form = {
+        "name": "Labour Ministry",
+        "agency_type": "government",
+        "country_code": "KE",
+        "website": "https://labour.example",
+        "description": "Inspections and referrals.",
+    }
+    client.post("/my/agency", data=form)
+    db.session.refresh(agency)
+    assert agency.status is AgencyStatus.VERIFIED  # the description alone needs no new check
+    client.post("/my/agency", data={**form, "website": "https://other.example"})
+    db.session.refresh(agency)
+    assert agency.status is AgencyStatus.PENDING
+    assert "team@private.example" not in client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "agency.update").order_by(AuditEntry.id.desc())
+    )
+    assert entry.before == {"website": "https://labour.example"} and entry.after["status"] == "pending"
