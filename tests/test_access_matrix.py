@@ -77,6 +77,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.logout", "POST"): every(302),  # anonymous: to sign in; others: signed out, home
     ("accounts.account", "GET"): signed_in(200),
     ("accounts.account", "POST"): signed_in(400),  # no action named
+    ("accounts.delete_account", "GET"): signed_in(200),
+    ("accounts.delete_account", "POST"): signed_in(200),  # no password: shown again
     ("accounts.forgot_password", "GET"): ALL,
     ("accounts.forgot_password", "POST"): ALL,
     ("accounts.reset_password_page", "GET"): every(400),  # the token is not valid

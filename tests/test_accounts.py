@@ -308,3 +308,43 @@ def test_create_admin_command(app: Flask, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("ADMIN_PASSWORD", "short")
     refused = runner.invoke(args=["create-admin", "other@example.org"])
     assert refused.exit_code != 0 and "at least 15" in refused.output
+
+
+def test_deleting_an_account_removes_personal_details_and_keeps_a_pseudonymous_history(
+    client: FlaskClient, make_user: Callable[..., User], make_org
+) -> None:
+    from directory.audit.models import AuditEntry
+
+    org = make_org(name="Solo Circle")
+    org_id = org.id
+    user = make_user(email="ama@example.org", organization_id=org_id)
+    user_id = user.id
+    sign_in(client, "ama@example.org", "a wrong password here")  # an attempt on record
+    sign_in(client, "ama@example.org")
+    wrong = client.post("/account/delete", data={"password": "not it at all"})
+    assert "not your current password" in wrong.get_data(as_text=True)
+    assert db.session.get(User, user_id) is not None
+    assert client.post("/account/delete", data={"password": PASSWORD}).status_code == 302
+    db.session.expunge_all()
+    assert db.session.get(User, user_id) is None
+    assert count(LoginAttempt) == 0  # the address is gone from the sign-in records too
+    assert db.session.get(Organization, org_id) is None  # the last member took the listing along
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "account.delete"))
+    assert entry.actor_id is None and entry.actor_label == f"org_member {user_id}"
+    assert client.get("/api/v1/organizations", query_string={"q": "solo circle"}).json["total"] == 0
+
+
+def test_an_organization_with_other_members_stays_when_one_leaves(
+    client: FlaskClient, make_user: Callable[..., User], make_org
+) -> None:
+    org = make_org(name="Shared Circle")
+    make_user(email="ama@example.org", organization_id=org.id)
+    make_user(email="bea@example.org", organization_id=org.id)
+    sign_in(client, "ama@example.org")
+    client.post("/account/delete", data={"password": PASSWORD})
+    assert db.session.get(Organization, org.id) is not None
+    assert find_emails() == {"bea@example.org"}
+
+
+def find_emails() -> set[str]:
+    return set(db.session.scalars(sa.select(User.email)))

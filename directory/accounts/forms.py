@@ -151,3 +151,11 @@ class TwoFactorForm(FlaskForm):
         description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password, to confirm"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -267,3 +267,41 @@ def send_password_reset(email: str) -> bool:
 
 def organization_of(user: User) -> Organization | None:
     return user.organization if user.role is Role.ORG_MEMBER else None
+
+
+def delete_account(user: User, password: str) -> None:
+    """Delete the account and its personal details (with the organization or agency it was the last
+    member of). Audit entries stay, naming the person only by role and id."""
+    from ..audit.services import record
+
+    if not verify_password(user.password_hash, password):
+        raise AccountError({"password": [_("That is not your current password.")]})
+    org, agency = user.organization, user.agency
+    others = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(
+            User.id != user.id,
+            (User.organization_id == org.id)
+            if org
+            else (User.agency_id == agency.id)
+            if agency
+            else sa.false(),
+        )
+    )
+    record(user, "account.delete", "user", user.id)
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == user.email))
+    db.session.delete(user)
+    if not others:
+        if org is not None:
+            delete_organization(org, None)
+        elif agency is not None:
+            record(None, "agency.delete", "agency", agency.id)
+            db.session.delete(agency)
+
+
+def delete_organization(org: Organization, by: User | None) -> None:
+    """Remove an organization's listing and everything in it; members keep their accounts."""
+    from ..audit.services import record
+
+    record(by, "organization.delete", "organization", org.id)
+    db.session.execute(sa.update(User).where(User.organization_id == org.id).values(organization_id=None))
+    db.session.delete(org)

@@ -15,6 +15,7 @@ from ..organizations.services import ListingValidationError
 from . import services
 from . import two_factor as totp
 from .forms import (
+    DeleteAccountForm,
     EmailChangeForm,
     ForgotPasswordForm,
     LoginForm,
@@ -196,6 +197,24 @@ def account() -> str | Response:
     return render_template(
         "accounts/account.html", name_form=name_form, email_form=email_form, password_form=password_form
     )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account() -> str | Response:
+    """Delete one's account (and the organization or agency it is the last member of)."""
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user._get_current_object(), form.password.data)
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account has been deleted."), "success")
+            return redirect(url_for("pages.home"))
+    return render_template("accounts/delete.html", form=form)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
