@@ -119,8 +119,7 @@ def make_user(app: Flask, password_hash: str) -> Callable[..., Any]:
             display_name=fields.pop("display_name", "Test Person"),
             role=Role(role),
             email_confirmed_at=now_utc(),
-            is_owner=True,
-            **fields,
+            **{"is_owner": True, **fields},
         )
         db.session.add(user)
         db.session.commit()

@@ -79,6 +79,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.account", "POST"): signed_in(400),  # no action named
     ("accounts.delete_account", "GET"): signed_in(200),
     ("accounts.delete_account", "POST"): signed_in(200),  # no password: shown again
+    ("accounts.members", "GET"): {**signed_in(200), "admin": 404},  # admins belong to no organization
+    ("accounts.members", "POST"): {**signed_in(200), "admin": 404},  # an empty form: shown again
+    ("accounts.accept_invitation", "GET"): every(400),  # the token is not valid
+    ("accounts.accept_invitation", "POST"): every(400),
     ("accounts.forgot_password", "GET"): ALL,
     ("accounts.forgot_password", "POST"): ALL,
     ("accounts.reset_password_page", "GET"): every(400),  # the token is not valid

@@ -348,3 +348,32 @@ def test_an_organization_with_other_members_stays_when_one_leaves(
 
 def find_emails() -> set[str]:
     return set(db.session.scalars(sa.select(User.email)))
+
+
+def test_an_owner_invites_a_member_who_joins_through_the_link(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User], make_org, outbox
+) -> None:
+    org = make_org(name="Growing Circle")
+    make_user(email="owner@example.org", organization_id=org.id)
+    sign_in(client, "owner@example.org")
+    assert client.post("/account/members", data={"email": "new@example.org"}).status_code == 302
+    [message] = [m for m in outbox() if "To: new@example.org" in m]
+    path = link_in(message)
+    newcomer = app.test_client()
+    weak = newcomer.post(path, data={"display_name": "Bea", "password": "short"})
+    assert "at least 15" in weak.get_data(as_text=True)
+    assert newcomer.post(path, data={"display_name": "Bea", "password": NEW_PASSWORD}).status_code == 302
+    joined = db.session.scalar(sa.select(User).where(User.email == "new@example.org"))
+    assert joined.organization_id == org.id and joined.role is Role.ORG_MEMBER and not joined.is_owner
+    assert newcomer.get("/my/organization").status_code == 200
+    assert app.test_client().get(path).status_code == 400  # used once
+    page = client.get("/account/members").get_data(as_text=True)
+    assert "new@example.org" in page and "Bea" in page
+
+
+def test_only_owners_invite(client: FlaskClient, make_user: Callable[..., User], make_org) -> None:
+    org = make_org(name="Growing Circle")
+    make_user(email="member@example.org", organization_id=org.id, is_owner=False)
+    sign_in(client, "member@example.org")
+    page = client.post("/account/members", data={"email": "x@example.org"}).get_data(as_text=True)
+    assert "Only the owner" in page

@@ -159,3 +159,16 @@ class DeleteAccountForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(
+        _l("Email address of the person to invite"),
+        validators=[DataRequired(), Email(), Length(max=254)],
+        filters=[_strip],
+    )
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    password = _password_field(_l("Choose a password"))

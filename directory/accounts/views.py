@@ -12,12 +12,14 @@ from werkzeug.wrappers import Response
 from ..agencies.models import AgencyType
 from ..extensions import db
 from ..organizations.services import ListingValidationError
-from . import services
+from . import invitations, services
 from . import two_factor as totp
 from .forms import (
+    AcceptInvitationForm,
     DeleteAccountForm,
     EmailChangeForm,
     ForgotPasswordForm,
+    InviteForm,
     LoginForm,
     NameForm,
     PasswordChangeForm,
@@ -306,3 +308,45 @@ def _check_second_factor(user: User, code: str, setting_up: bool) -> list[str] |
         ok = totp.verify(user, code)
     services.record_attempt(user.email, request.remote_addr or "", ok is not False)
     return ok
+
+
+@bp.route("/account/members", methods=["GET", "POST"])
+@login_required
+def members() -> str | Response:
+    """The members of one's organization or agency; its owner invites new ones."""
+    user = current_user._get_current_object()
+    if user.organization_id is None and user.agency_id is None:
+        abort(404)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            token = invitations.invite(user, form.email.data)
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            invitations.send_invitation(form.email.data, token, user)
+            flash(_("Invitation sent."), "success")
+            return redirect(url_for("accounts.members"))
+    people, pending = invitations.members_and_invitations(user)
+    return render_template("accounts/members.html", form=form, people=people, pending=pending)
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> str | Response | tuple[str, int]:
+    """Join an organization or agency through an emailed invitation."""
+    invitation = invitations.find_invitation(token)
+    if invitation is None:
+        return render_template("accounts/token_invalid.html"), 400
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            user = invitations.accept(invitation, form.display_name.data, form.password.data)
+        except AccountError as exc:
+            _show_errors(form, exc.errors)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome. You are now a member."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)

@@ -1,0 +1,104 @@
+"""Inviting members: an organization's or agency's owner invites people by email.
+
+The link carries a random token; only its hash is stored. It works once and for INVITATION_DAYS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import render_template, url_for
+from flask_babel import gettext as _
+
+from ..audit.services import record
+from ..db import now_utc
+from ..extensions import db
+from ..mail import send_mail
+from .models import Invitation, Role, User
+from .passwords import hash_password
+from .services import AccountError, _check_password, find_user, normalize_email
+
+INVITATION_DAYS = 14
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(owner: User, email: str) -> str:
+    """Create an invitation from ``owner`` to join their organization or agency; returns the token."""
+    if not owner.is_owner or (owner.organization_id is None and owner.agency_id is None):
+        raise AccountError({"email": [_("Only the owner of an organization or agency can invite members.")]})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        email=normalize_email(email),
+        organization_id=owner.organization_id,
+        agency_id=owner.agency_id,
+        token_hash=_hash(token),
+        invited_by_id=owner.id,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    record(owner, "member.invite", "invitation", invitation.id)
+    return token
+
+
+def send_invitation(invitation_email: str, token: str, inviter: User) -> bool:
+    link = url_for("accounts.accept_invitation", token=token, _external=True)
+    where = inviter.organization.name if inviter.organization else inviter.agency.name  # type: ignore[union-attr]
+    body = render_template("accounts/mail/invitation.txt", link=link, where=where, inviter=inviter)
+    return send_mail(invitation_email, _("You are invited to join %(where)s", where=where), body)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """A valid invitation for ``token``: unused and not expired."""
+    invitation = db.session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))
+    if invitation is None or invitation.accepted_at is not None:
+        return None
+    if invitation.created_at < now_utc() - timedelta(days=INVITATION_DAYS):
+        return None
+    return invitation
+
+
+def accept(invitation: Invitation, display_name: str, password: str) -> User:
+    """Create the invited person's account as a member (the link proves the address)."""
+    if find_user(invitation.email) is not None:
+        message = _("This address already has an account. Ask to be invited at another address.")
+        raise AccountError({"email": [message]})
+    _check_password(password, invitation.email, display_name)
+    user = User(
+        email=invitation.email,
+        password_hash=hash_password(password),
+        display_name=" ".join(display_name.split()),
+        role=Role.ORG_MEMBER if invitation.organization_id else Role.AGENCY_MEMBER,
+        organization_id=invitation.organization_id,
+        agency_id=invitation.agency_id,
+        is_owner=False,
+        email_confirmed_at=now_utc(),
+    )
+    db.session.add(user)
+    invitation.accepted_at = now_utc()
+    db.session.flush()
+    record(user, "member.join", "invitation", invitation.id)
+    return user
+
+
+def members_and_invitations(owner: User) -> tuple[list[User], list[Invitation]]:
+    if owner.organization_id is not None:
+        member_filter = User.organization_id == owner.organization_id
+        invite_filter = Invitation.organization_id == owner.organization_id
+    else:
+        member_filter = User.agency_id == owner.agency_id
+        invite_filter = Invitation.agency_id == owner.agency_id
+    members = list(db.session.scalars(sa.select(User).where(member_filter).order_by(User.id)))
+    pending = list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(invite_filter, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.id)
+        )
+    )
+    return members, pending
