@@ -98,6 +98,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.review_agency", "GET"): ADMIN_ONLY,
     ("admin.review_agency", "POST"): ADMIN_ONLY,
     ("admin.audit", "GET"): ADMIN_ONLY,
+    ("admin.users", "GET"): ADMIN_ONLY,
+    ("admin.users", "POST"): ADMIN_ONLY,  # no account named: shown again
     ("admin.review_report", "GET"): ADMIN_ONLY,
     ("admin.review_report", "POST"): ADMIN_ONLY,  # no decision named: shown again
     ("agencies.agency", "GET"): AGENCY_MEMBERS_ONLY,

@@ -206,3 +206,23 @@ def test_an_agency_that_changes_who_it_is_is_verified_again(
         sa.select(AuditEntry).where(AuditEntry.action == "agency.update").order_by(AuditEntry.id.desc())
     )
     assert entry.before == {"website": "https://labour.example"} and entry.after["status"] == "pending"
+
+
+def test_suspending_an_account_ends_its_sessions_at_once(
+    app: Flask, admin: FlaskClient, make_user: Callable[..., User]
+) -> None:
+    make_user("org_member", email="member@example.org")
+    member = app.test_client()
+    member.post("/login", data={"email": "member@example.org", "password": PASSWORD})
+    assert member.get("/account").status_code == 200
+    refused = admin.post("/admin/users", data={"email": "member@example.org", "action": "suspend"})
+    assert "needs a reason" in refused.get_data(as_text=True)
+    admin.post(
+        "/admin/users", data={"email": "member@example.org", "action": "suspend", "message": "Impostor."}
+    )
+    assert member.get("/account").status_code == 302  # the old cookie no longer works
+    again = app.test_client().post("/login", data={"email": "member@example.org", "password": PASSWORD})
+    assert "do not match" in again.get_data(as_text=True)
+    admin.post("/admin/users", data={"email": "member@example.org", "action": "reinstate"})
+    back = app.test_client().post("/login", data={"email": "member@example.org", "password": PASSWORD})
+    assert back.status_code == 302

@@ -258,3 +258,14 @@ def admins() -> list[User]:
     return list(
         db.session.scalars(sa.select(User).where(User.role == Role.ADMIN, User.is_suspended.is_(False)))
     )
+
+
+def set_account_suspended(user: User, admin: User, suspended: bool, reason: str = "") -> None:
+    """Suspend (every session ends at once) or reinstate an account."""
+    if user.id == admin.id:
+        raise DecisionError("admins cannot suspend themselves")
+    if suspended:
+        reason = _require(reason, "suspending needs a reason")
+    user.is_suspended = suspended
+    user.session_version += 1
+    record(admin, "account.suspend" if suspended else "account.reinstate", "user", user.id, note=reason)

@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from ..accounts.access import admin_required
+from ..accounts.models import User
 from ..agencies.models import Agency
 from ..audit.models import AuditEntry
 from ..db import now_utc
@@ -159,3 +160,27 @@ def review_report(report_id: int) -> str | Response:
             flash(_("Decision recorded."), "success")
             return redirect(url_for("admin.queue"))
     return render_template("admin/report.html", report=report, form=form)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@admin_required
+def users() -> str | Response:
+    """Find an account by email address; suspend or reinstate it."""
+    form = AgencyDecisionForm()
+    email = (request.values.get("email") or "").strip().lower()
+    found = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
+    if found is not None and form.validate_on_submit():
+        try:
+            services.set_account_suspended(
+                found, current_user, request.form.get("action") == "suspend", form.message.data or ""
+            )
+        except services.DecisionError as exc:
+            form.message.errors = [
+                *form.message.errors,
+                _("This decision cannot be taken: %(why)s.", why=str(exc)),
+            ]
+        else:
+            db.session.commit()
+            flash(_("Decision recorded."), "success")
+            return redirect(url_for("admin.users", email=email))
+    return render_template("admin/users.html", email=email, found=found, form=form)
