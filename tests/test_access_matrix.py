@@ -91,6 +91,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("workspace.dashboard", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.edit", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
+    ("workspace.delete", "GET"): ORG_MEMBERS_ONLY,
+    ("workspace.delete", "POST"): ORG_MEMBERS_ONLY,  # no password: shown again
     ("workspace.submit", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},  # already published
     ("admin.queue", "GET"): ADMIN_ONLY,
     ("admin.review_organization", "GET"): ADMIN_ONLY,

@@ -130,6 +130,9 @@ def login() -> str | Response | tuple[str, int]:
             status = 429
         else:
             db.session.commit()  # the attempt is recorded either way
+            if user is not None:
+                # A new session at sign-in: nothing from before it (or planted in it) carries over.
+                session.clear()
             if user is not None and user.is_admin:
                 # Admins are signed in only after their second factor.
                 session["2fa_user"] = user.get_id()
@@ -278,9 +281,8 @@ def two_factor() -> str | Response | tuple[str, int]:
         else:
             db.session.commit()
             if codes is not False:
-                target = session.pop("2fa_next", None)
-                for key in ("2fa_user", "2fa_secret"):
-                    session.pop(key, None)
+                target = session.get("2fa_next")
+                session.clear()
                 login_user(user)
                 if isinstance(codes, list):  # just set up: show the recovery codes, once
                     return render_template("accounts/recovery_codes.html", codes=codes, next=target)

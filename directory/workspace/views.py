@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..accounts.access import org_member_required, own_organization
+from ..accounts.forms import DeleteAccountForm
+from ..accounts.passwords import verify_password
+from ..accounts.services import delete_organization
 from ..extensions import db
 from ..geo import get_geo
 from ..organizations import editing
@@ -138,6 +141,25 @@ def submit() -> Response:
     db.session.commit()
     flash(_("Submitted. An admin will review your listing; you will get an email."), "success")
     return redirect(url_for("workspace.dashboard"))
+
+
+@bp.route("/organization/delete", methods=["GET", "POST"])
+@org_member_required
+def delete() -> str | Response:
+    """The owner deletes the organization and its listing (password confirmed)."""
+    org = own_organization()
+    form = DeleteAccountForm()
+    if not current_user.is_owner:
+        abort(403)
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.password.data):
+            form.password.errors = [_("That is not your current password.")]
+        else:
+            delete_organization(org, current_user._get_current_object())
+            db.session.commit()
+            flash(_("The organization and its listing have been deleted."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("workspace/delete.html", form=form, org=org)
 
 
 @bp.post("/organization/unpublish")
