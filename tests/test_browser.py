@@ -32,18 +32,25 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def live_server(
+def app_for_live(
     template_db: Path,
     tmp_path_factory: pytest.TempPathFactory,
     app_config: Callable[[Path], dict[str, Any]],
-) -> Iterator[str]:
+) -> Flask:
     database = tmp_path_factory.mktemp("live") / "live.sqlite3"
     shutil.copyfile(template_db, database)
     config = app_config(database)
     config.pop("SERVER_NAME")
+    config["WTF_CSRF_ENABLED"] = True  # the browser sends the real tokens
     app: Flask = create_app(config)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
+    return app
+
+
+@pytest.fixture(scope="module")
+def live_server(app_for_live: Flask) -> Iterator[str]:
+    app = app_for_live
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -119,3 +126,77 @@ def test_a_misspelt_place_shows_suggestions_at_the_field(page, live_server: str)
     page.click(".suggestions a")
     assert page.input_value("#near") == "Douala, Cameroon"
     assert "of Douala, Cameroon" in page.text_content("#results-heading")
+
+
+def test_an_organization_registers_is_approved_and_edits_under_review(
+    page, live_server: str, app_for_live: Flask
+) -> None:
+    """The accounts-and-vetting journey, in the browser, JavaScript off."""
+    import re
+
+    import pyotp
+
+    # 1. A survivor-led group registers; its draft is private.
+    page.goto(live_server + "/register/organization")
+    page.fill("#org_name", "Browser Test Circle")
+    page.select_option("#country_code", "CM")
+    page.fill("#city", "Douala")
+    page.fill("#display_name", "Ama")
+    page.fill("#email", "ama.browser@example.org")
+    page.fill("#password", "tidal orchard lantern seventy")
+    page.click("button[type=submit]")
+    assert "/register/check-email" in page.url
+    page.goto(live_server + "/login")
+    page.fill("#email", "ama.browser@example.org")
+    page.fill("#password", "tidal orchard lantern seventy")
+    page.click("main button[type=submit]")
+    page.goto(live_server + "/my/organization/edit")
+    page.fill("#summary", "Savings groups and business training for women.")
+    page.fill("#leadership_narrative", "Survivors design and run every programme.")
+    page.check("input[name=models][value=survivor-founded]")
+    page.check("input[name=focus][value=micro-finance]")
+    page.check("input[name=trafficking][value=sex]")
+    page.check("input[name=location_precision][value=city]")
+    page.check("input[name=email_visibility][value=verified_agencies]")
+    page.check("input[name=phone_visibility][value=verified_agencies]")
+    page.click("main form button[type=submit]")
+    assert "/my/organization" in page.url
+    page.click("text=Submit for review")
+    assert "Waiting for review" in page.text_content("main")
+
+    # 2. An admin signs in with the second factor and approves it.
+    with app_for_live.app_context():
+        from directory.accounts.services import create_admin
+        from directory.extensions import db
+
+        secret = pyotp.random_base32()
+        admin = create_admin("root.browser@example.org", "velvet kiln meadow orbit", "Root")
+        admin.totp_secret = secret
+        admin.totp_confirmed_at = admin.email_confirmed_at
+        db.session.commit()
+    context = page.context.browser.new_context(java_script_enabled=False)
+    admin_page = context.new_page()
+    admin_page.goto(live_server + "/login")
+    admin_page.fill("#email", "root.browser@example.org")
+    admin_page.fill("#password", "velvet kiln meadow orbit")
+    admin_page.click("main button[type=submit]")
+    admin_page.fill("#code", pyotp.TOTP(secret).now())
+    admin_page.click("main button[type=submit]")
+    admin_page.goto(live_server + "/admin/")
+    admin_page.click("text=Browser Test Circle")
+    admin_page.check("input[name=checklist][value=registration]")
+    admin_page.click("button[value=approve]")
+    assert "Decision recorded." in admin_page.text_content("main")
+
+    # 3. It is found by search; an edit waits for review while the public sees the approved words.
+    page.goto(live_server + "/organizations?q=browser+test+circle")
+    assert "Browser Test Circle" in page.text_content(".results")
+    page.goto(live_server + "/my/organization/edit")
+    page.fill("#summary", "A newer summary waiting for review.")
+    page.click("main form button[type=submit]")
+    assert "Changes waiting for review" in page.text_content("main")
+    public = context.new_page()
+    public.goto(live_server + "/organizations?q=browser+test+circle")
+    assert "Savings groups and business training for women." in public.text_content("main")
+    assert not re.search("newer summary", public.text_content("main"))
+    context.close()
