@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -27,6 +29,21 @@ from .forms import AgencyDecisionForm, AuditFilterForm, DecisionForm
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]) -> bool:
+    """Take a decision: True when it was recorded (committed); otherwise the reason is on the form."""
+    try:
+        decide()
+    except (services.DecisionError, editing.ListingStateError) as exc:
+        form.message.errors = [
+            *form.message.errors,
+            _("This decision cannot be taken: %(why)s.", why=str(exc)),
+        ]
+        return False
+    db.session.commit()
+    flash(_("Decision recorded."), "success")
+    return True
+
+
 @bp.get("/")
 @admin_required
 def queue() -> str:
@@ -49,29 +66,18 @@ def review_organization(org_id: int) -> str | Response:
     form = DecisionForm()
     if form.validate_on_submit():
         action = request.form.get("action", "")
-        try:
+        message, checklist = form.message.data or "", form.checklist.data
+
+        def decide() -> None:
             if revision is not None and request.form.get("target") == "revision":
                 services.decide_revision(
-                    revision,
-                    current_user,
-                    action,
-                    get_geo().gazetteer,
-                    form.message.data or "",
-                    form.checklist.data,
+                    revision, current_user, action, get_geo().gazetteer, message, checklist
                 )
             else:
-                services.decide_listing(
-                    org, current_user, action, form.message.data or "", form.checklist.data
-                )
-        except (services.DecisionError, editing.ListingStateError) as exc:
-            form.message.errors = [
-                *form.message.errors,
-                _("This decision cannot be taken: %(why)s.", why=str(exc)),
-            ]
-        else:
-            db.session.commit()
-            _tell_members(org, action, form.message.data or "")
-            flash(_("Decision recorded."), "success")
+                services.decide_listing(org, current_user, action, message, checklist)
+
+        if _decided(form, decide):
+            _tell_members(org, action, message)
             return redirect(url_for("admin.queue"))
     changes = {}
     if revision is not None:
@@ -107,18 +113,8 @@ def review_agency(agency_id: int) -> str | Response:
     agency = db.get_or_404(Agency, agency_id)
     form = AgencyDecisionForm()
     if form.validate_on_submit():
-        try:
-            services.decide_agency(
-                agency, current_user, request.form.get("action", ""), form.message.data or ""
-            )
-        except services.DecisionError as exc:
-            form.message.errors = [
-                *form.message.errors,
-                _("This decision cannot be taken: %(why)s.", why=str(exc)),
-            ]
-        else:
-            db.session.commit()
-            flash(_("Decision recorded."), "success")
+        action, message = request.form.get("action", ""), form.message.data or ""
+        if _decided(form, lambda: services.decide_agency(agency, current_user, action, message)):
             return redirect(url_for("admin.queue"))
     return render_template("admin/agency.html", agency=agency, form=form)
 
@@ -170,17 +166,7 @@ def users() -> str | Response:
     email = (request.values.get("email") or "").strip().lower()
     found = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
     if found is not None and form.validate_on_submit():
-        try:
-            services.set_account_suspended(
-                found, current_user, request.form.get("action") == "suspend", form.message.data or ""
-            )
-        except services.DecisionError as exc:
-            form.message.errors = [
-                *form.message.errors,
-                _("This decision cannot be taken: %(why)s.", why=str(exc)),
-            ]
-        else:
-            db.session.commit()
-            flash(_("Decision recorded."), "success")
+        suspend, message = request.form.get("action") == "suspend", form.message.data or ""
+        if _decided(form, lambda: services.set_account_suspended(found, current_user, suspend, message)):
             return redirect(url_for("admin.users", email=email))
     return render_template("admin/users.html", email=email, found=found, form=form)
