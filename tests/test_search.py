@@ -157,8 +157,14 @@ def test_near_gives_distances_and_sorts_by_them(client: FlaskClient, world: None
 
 def test_sort_by_name_and_updated(client: FlaskClient, world: None) -> None:
     assert names(api(client, sort="name"))[0] == "Bafoussam Enterprise Circle"
+    from dataclasses import replace
+
+    from directory.geo import get_geo
+    from directory.organizations.editing import input_from_org
+    from directory.organizations.services import apply_input
+
     org = db.session.scalar(db.select(Organization).filter_by(name="Gulf Builders Voice"))
-    org.summary = "Now with a summary."
+    apply_input(org, replace(input_from_org(org), summary="Now with a summary."), get_geo().gazetteer)
     db.session.commit()
     assert names(api(client, sort="updated"))[0] == "Gulf Builders Voice"
 
@@ -190,6 +196,23 @@ def test_cached_place_and_text_answers_do_not_outlive_a_change(client: FlaskClie
     db.session.commit()
     assert api(client, near="Doha", radius_km=50)["total"] == 0
     assert api(client, q="builders")["total"] == 0
+
+
+def test_only_changes_the_public_sees_make_processes_rebuild(
+    client: FlaskClient, world: None, make_user
+) -> None:
+    from directory.search.index import current_generation
+
+    org = db.session.scalar(db.select(Organization).filter_by(name="Gulf Builders Voice"))
+    before = current_generation(db.session)
+    org.edit_version += 1
+    org.review_message = "A note for the members."
+    db.session.commit()
+    assert current_generation(db.session) == before  # nothing public changed
+    org.summary = "Changed words."
+    db.session.commit()
+    assert current_generation(db.session) == before + 1
+    assert api(client, q="changed words")["total"] == 1  # and the full text followed
 
 
 def test_the_result_cache_is_bounded_in_bytes() -> None:

@@ -158,6 +158,7 @@ def split_less_showing(
 
 def apply_less_showing(org: Organization, safe: dict[str, Any], gazetteer: Gazetteer) -> None:
     """Apply changes that only show less directly to the published listing."""
+    org.updated_at = now_utc()
     for name in ("email", "phone"):
         if name in safe:
             setattr(org, name, None)

@@ -155,7 +155,9 @@ class Organization(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True)  # users refer to organizations too
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+    # When what the public sees last changed (set by the services that change it, not by every save:
+    # a pending revision or an admin's message does not make the listing "updated").
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     terms: Mapped[list[TaxonomyTerm]] = relationship(
         secondary=organization_term, order_by=TaxonomyTerm.id, lazy="selectin"

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from .. import regions, vocab
+from ..db import now_utc
 from ..extensions import db
 from ..geo import Gazetteer, Point, normalize_name
 from ..privacy import public_point
@@ -263,6 +264,7 @@ def apply_input(
     values = listing_values(data, gazetteer)
     for name, value in values.organization.items():
         setattr(org, name, value)
+    org.updated_at = now_utc()
     org.terms = [terms[key] for key in values.term_keys]
     # Keep the rows that stay: the unit of work inserts before it deletes, so replacing a row with an
     # equal one would break the (organization, code) unique constraints.

@@ -55,15 +55,34 @@ def bump_generation(connection: Connection) -> None:
     connection.execute(sa.update(state).where(state.c.id == 1).values(generation=state.c.generation + 1))
 
 
+#: Organization attributes that change what search shows or how it sorts. Others (the edit version, the
+#: admin's message, reminder dates) leave every process's index valid.
+_SEARCHED_ATTRIBUTES = (*FTS_COLUMNS, "status", "slug", "updated_at", "terms")
+
+
+def _changed(obj: Organization, names: tuple[str, ...]) -> bool:
+    state = sa.inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: object) -> None:
-    changed = (*session.new, *session.dirty, *session.deleted)
-    if not any(isinstance(obj, _LISTING_MODELS) for obj in changed):
+    new_orgs = [o for o in session.new if isinstance(o, Organization)]
+    dirty_orgs = [o for o in session.dirty if isinstance(o, Organization)]
+    deleted_orgs = [o for o in session.deleted if isinstance(o, Organization)]
+    others = any(
+        isinstance(obj, _LISTING_MODELS) and not isinstance(obj, Organization)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+    reindex = new_orgs + [o for o in dirty_orgs if _changed(o, FTS_COLUMNS)]
+    relevant = (
+        others or new_orgs or deleted_orgs or any(_changed(o, _SEARCHED_ATTRIBUTES) for o in dirty_orgs)
+    )
+    if not relevant:
         return
     connection = session.connection()
-    fresh = [o for o in (*session.new, *session.dirty) if isinstance(o, Organization)]
     index_documents(
-        connection, [fts_row(o.id, {c: getattr(o, c) for c in FTS_COLUMNS}) for o in fresh], replace=True
+        connection, [fts_row(o.id, {c: getattr(o, c) for c in FTS_COLUMNS}) for o in reindex], replace=True
     )
-    unindex_documents(connection, [o.id for o in session.deleted if isinstance(o, Organization)])
+    unindex_documents(connection, [o.id for o in deleted_orgs])
     bump_generation(connection)
