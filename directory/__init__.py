@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
+    from .partnerships import models as _partnership_models  # noqa: F401  (so are the requests)
     from .reports.views import bp as reports_bp
     from .workspace.views import bp as workspace_bp
 

@@ -141,6 +141,8 @@ class Organization(db.Model):
         db_enum(ListingStatus, "listing_status"), default=ListingStatus.DRAFT, index=True
     )
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An organization can pause new partnership requests ("not taking requests at the moment").
+    accepting_requests: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on every save by the organization, so two members' edits never silently overwrite.
     edit_version: Mapped[int] = mapped_column(Integer, default=1)
     # The last message from the reviewing admin, for the organization's members.

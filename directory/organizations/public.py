@@ -60,10 +60,28 @@ def _may_see(visibility: Visibility, org: Organization, viewer: Any | None) -> b
         return False
     if viewer.is_admin or viewer.organization_id == org.id:
         return True
+    agency = viewer.agency
+    if agency is None or not agency.is_verified or not viewer.is_active:
+        return False
     if visibility is Visibility.VERIFIED_AGENCIES:
-        agency = viewer.agency
-        return agency is not None and agency.is_verified and viewer.is_active
-    return False  # after_accept: shared with an agency once the organization accepts its request
+        return True
+    return _has_accepted(org, agency.id)  # after_accept: once the organization accepts a request
+
+
+def _has_accepted(org: Organization, agency_id: int) -> bool:
+    from ..partnerships.models import ACCEPTED_STATES, PartnershipRequest
+
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    PartnershipRequest.organization_id == org.id,
+                    PartnershipRequest.agency_id == agency_id,
+                    PartnershipRequest.state.in_(ACCEPTED_STATES),
+                )
+            )
+        )
+    )
 
 
 def visible_contacts(org: Organization, viewer: Any | None = None) -> Contacts:

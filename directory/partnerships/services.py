@@ -1,0 +1,235 @@
+"""Sending partnership requests and moving them through their workflow. Services never commit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from babel.numbers import list_currencies
+from flask_babel import gettext as _
+
+from ..accounts.models import Role, User
+from ..audit.services import record
+from ..db import now_utc
+from ..extensions import db
+from ..organizations.models import ListingStatus, Organization
+from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
+from .models import (
+    REQUEST_TRANSITIONS,
+    AgencyBlock,
+    PartnershipRequest,
+    Party,
+    RequestEvent,
+    RequestState,
+)
+
+ENGAGEMENTS = (
+    "staff-position",
+    "consultant",
+    "trainer",
+    "advisory-board",
+    "speaker",
+    "evaluator",
+    "peer-support",
+)
+BASES = ("hourly", "daily", "fixed_fee", "salary")
+MODES = ("remote", "in_person", "both")
+DIVERSITY = ("age", "gender", "race", "national_origin", "sexual_orientation", "disability")
+FORMS = ("sex", "labor")
+
+
+class RequestError(ValueError):
+    """A step that cannot be taken; the message says why, plainly."""
+
+
+@dataclass
+class RequestDraft:
+    """What an agency fills in (see the issue's list); checked by :func:`validate_draft`."""
+
+    title: str
+    summary: str
+    stages: list[str]
+    maturity: str
+    engagement: str
+    paid: bool
+    respond_by: date
+    amount: Decimal | None = None
+    currency: str | None = None
+    basis: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    mode: str = "remote"
+    place: str = ""
+    languages: list[str] = field(default_factory=list)
+    concerns: list[str] = field(default_factory=list)
+    perspectives: list[str] = field(default_factory=list)
+    diversity: list[str] = field(default_factory=list)
+    asks_personal_story: bool = False
+    commitments: list[str] = field(default_factory=list)
+
+    def terms(self) -> RequestTerms:
+        return RequestTerms(
+            stages=frozenset(Stage(s) for s in self.stages),
+            maturity=Maturity(self.maturity),
+            paid=self.paid,
+            respond_by=self.respond_by,
+            start=self.start_date,
+            concerns=frozenset(self.concerns),
+            perspectives=frozenset(self.perspectives),
+            asks_personal_story=self.asks_personal_story,
+            commitments=frozenset(Commitment(c) for c in self.commitments),
+        )
+
+
+class _Problems(dict[str, list[str]]):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def validate_draft(draft: RequestDraft) -> dict[str, list[str]]:
+    """Field -> problems (empty when the draft can be sent)."""
+    problems = _Problems()
+    _check_project(draft, problems)
+    _check_pay(draft, problems)
+    _check_when_and_where(draft, problems)
+    return dict(problems)
+
+
+def _check_project(draft: RequestDraft, problems: _Problems) -> None:
+    if not draft.title.strip():
+        problems.add("title", _("Give the project a title."))
+    if not draft.summary.strip():
+        problems.add("summary", _("Describe the project in a few sentences."))
+    if not draft.stages or any(s not in {m.value for m in Stage} for s in draft.stages):
+        problems.add("stages", _("Choose at least one stage: design, implementation or evaluation."))
+    if draft.maturity not in {m.value for m in Maturity}:
+        problems.add("maturity", _("Say how far along the work is."))
+    if draft.engagement not in ENGAGEMENTS:
+        problems.add("engagement", _("Choose how the survivor would be engaged."))
+    for name, allowed in (("concerns", FORMS), ("perspectives", FORMS), ("diversity", DIVERSITY)):
+        if any(v not in allowed for v in getattr(draft, name)):
+            problems.add(name, _("Unknown choice."))
+    if any(c not in {m.value for m in Commitment} for c in draft.commitments):
+        problems.add("commitments", _("Unknown commitment."))
+
+
+def _check_pay(draft: RequestDraft, problems: _Problems) -> None:
+    if not draft.paid:
+        return
+    if draft.amount is None or draft.amount <= 0:
+        problems.add("amount", _("Give the amount you will pay."))
+    if not draft.currency or draft.currency.upper() not in list_currencies():
+        problems.add("currency", _("Give the currency as an ISO 4217 code, e.g. USD, EUR, XAF."))
+    if draft.basis not in BASES:
+        problems.add("basis", _("Say whether you pay by the hour, by the day, a fixed fee or a salary."))
+
+
+def _check_when_and_where(draft: RequestDraft, problems: _Problems) -> None:
+    if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
+        problems.add("end_date", _("The end comes before the start."))
+    if draft.mode not in MODES:
+        problems.add("mode", _("Say whether the work is remote, in person or both."))
+    if draft.mode in ("in_person", "both") and not draft.place.strip():
+        problems.add("place", _("Say where the work takes place."))
+
+
+def _agency_of(user: User) -> Any:
+    agency = user.agency if user.role is Role.AGENCY_MEMBER else None
+    if agency is None or not agency.is_verified or not user.is_active:
+        raise RequestError(_("Only members of a verified agency can send partnership requests."))
+    return agency
+
+
+def can_receive(org: Organization, agency: Any) -> bool:
+    """Whether ``org`` takes requests from ``agency`` now (a block looks like a pause from outside)."""
+    if org.status is not ListingStatus.APPROVED or not org.accepting_requests:
+        return False
+    blocked = db.session.scalar(
+        sa.select(
+            sa.exists().where(AgencyBlock.organization_id == org.id, AgencyBlock.agency_id == agency.id)
+        )
+    )
+    return not blocked
+
+
+def send_requests(
+    user: User,
+    orgs: list[Organization],
+    draft: RequestDraft,
+    form_token: str,
+    today: date,
+    settings: Settings | None = None,
+) -> list[PartnershipRequest]:
+    """One request per organization (none sees the others), each carrying the check's findings.
+
+    Sending the same form again (the same ``form_token``) returns the requests already made.
+    """
+    agency = _agency_of(user)
+    errors = validate_draft(draft)
+    if errors:
+        raise RequestError("; ".join(m for ms in errors.values() for m in ms))
+    findings = [asdict(f) for f in check_request(draft.terms(), today, settings)]
+    out = []
+    for org in orgs:
+        existing = db.session.scalar(
+            sa.select(PartnershipRequest).where(
+                PartnershipRequest.form_token == form_token, PartnershipRequest.organization_id == org.id
+            )
+        )
+        if existing is not None:
+            out.append(existing)
+            continue
+        if not can_receive(org, agency):
+            raise RequestError(_("%(name)s is not taking requests at the moment.", name=org.name))
+        values = asdict(draft)
+        values["currency"] = (values["currency"] or "").upper() or None
+        request = PartnershipRequest(
+            agency_id=agency.id,
+            organization_id=org.id,
+            created_by_id=user.id,
+            form_token=form_token,
+            state=RequestState.SENT,
+            findings=findings,
+            sent_at=now_utc(),
+            **values,
+        )
+        request.events.append(RequestEvent(from_state=None, to_state=RequestState.SENT.value, by_id=user.id))
+        db.session.add(request)
+        out.append(request)
+    return out
+
+
+def party_of(user: User, request: PartnershipRequest) -> Party | None:
+    """Which side of ``request`` the user is on (None: not a party; admins see but do not act)."""
+    if user.role is Role.AGENCY_MEMBER and user.agency_id == request.agency_id:
+        return Party.AGENCY
+    if user.role is Role.ORG_MEMBER and user.organization_id == request.organization_id:
+        return Party.ORGANIZATION
+    return None
+
+
+def can_see(user: User, request: PartnershipRequest) -> bool:
+    """Only the two parties and admins can see a request."""
+    return user.role is Role.ADMIN or party_of(user, request) is not None
+
+
+def move(request: PartnershipRequest, user: User, to: RequestState, note: str = "") -> None:
+    """Change the request's state when ``user``'s side may (see REQUEST_TRANSITIONS); keep the history."""
+    party = party_of(user, request)
+    allowed = REQUEST_TRANSITIONS.get((request.state, to), frozenset())
+    if party is None or party not in allowed:
+        raise RequestError(
+            _(
+                "A request that is %(state)s cannot be moved to %(to)s by you.",
+                state=request.state.value,
+                to=to.value,
+            )
+        )
+    request.events.append(
+        RequestEvent(from_state=request.state.value, to_state=to.value, by_id=user.id, note=note)
+    )
+    record(user, f"request.{to.value}", "partnership_request", request.id)
+    request.state = to

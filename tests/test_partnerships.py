@@ -1,0 +1,196 @@
+"""Partnership requests: sending (verified agencies only, once per form), and the workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from directory.accounts.models import User
+from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.extensions import db
+from directory.organizations.models import Organization
+from directory.organizations.public import visible_contacts
+from directory.partnerships.models import AgencyBlock, PartnershipRequest, RequestState
+from directory.partnerships.services import (
+    RequestDraft,
+    RequestError,
+    can_see,
+    move,
+    send_requests,
+    validate_draft,
+)
+
+TODAY = date(2026, 11, 30)
+
+
+def draft(**changes) -> RequestDraft:
+    values = {
+        "title": "Labour inspection training",
+        "summary": "Design and deliver training for inspectors.",
+        "stages": ["design", "implementation", "evaluation"],
+        "maturity": "idea",
+        "engagement": "trainer",
+        "paid": True,
+        "amount": Decimal("350.00"),
+        "currency": "usd",
+        "basis": "daily",
+        "respond_by": date(2026, 12, 18),
+        "start_date": date(2027, 1, 11),
+        "concerns": ["labor"],
+        "perspectives": ["labor"],
+        "commitments": ["confidentiality", "right_to_withdraw"],
+    }
+    values.update(changes)
+    return RequestDraft(**values)
+
+
+@pytest.fixture
+def parties(app: Flask, make_org: Callable[..., Organization], make_user: Callable[..., User]) -> dict:
+    verified = Agency(
+        name="Ministry", agency_type=AgencyType.GOVERNMENT, country_code="KE", status=AgencyStatus.VERIFIED
+    )
+    other = Agency(
+        name="Other Ministry",
+        agency_type=AgencyType.GOVERNMENT,
+        country_code="KE",
+        status=AgencyStatus.VERIFIED,
+    )
+    pending = Agency(name="Newcomer", agency_type=AgencyType.BUSINESS, country_code="KE")
+    db.session.add_all([verified, other, pending])
+    db.session.commit()
+    org = make_org(name="Circle A", phone="+1 555 0110", phone_visibility="after_accept")
+    org_b = make_org(name="Circle B")
+    return {
+        "org": org,
+        "org_b": org_b,
+        "agency_user": make_user("agency_member", email="officer@example.org", agency_id=verified.id),
+        "other_agency_user": make_user("agency_member", email="other@example.org", agency_id=other.id),
+        "pending_user": make_user("agency_member", email="new@example.org", agency_id=pending.id),
+        "org_user": make_user("org_member", email="ama@example.org", organization_id=org.id),
+        "org_b_user": make_user("org_member", email="bea@example.org", organization_id=org_b.id),
+        "admin": make_user("admin", email="admin@example.org"),
+    }
+
+
+def test_a_verified_agency_sends_one_request_per_organization_with_findings(parties: dict) -> None:
+    sent = send_requests(
+        parties["agency_user"], [parties["org"], parties["org_b"]], draft(paid=False), "token-1", TODAY
+    )
+    db.session.commit()
+    assert [r.organization.name for r in sent] == ["Circle A", "Circle B"]
+    assert all(r.state is RequestState.SENT for r in sent)
+    assert [f["code"] for f in sent[0].findings] == ["unpaid"]
+    assert sent[0].currency == "USD"
+    assert not can_see(parties["org_b_user"], sent[0])  # no organization sees the others' requests
+    assert can_see(parties["org_user"], sent[0]) and can_see(parties["admin"], sent[0])
+    assert not can_see(parties["other_agency_user"], sent[0])
+
+
+def test_sending_the_same_form_twice_creates_nothing_new(parties: dict) -> None:
+    first = send_requests(parties["agency_user"], [parties["org"]], draft(), "token-1", TODAY)
+    db.session.commit()
+    again = send_requests(parties["agency_user"], [parties["org"]], draft(), "token-1", TODAY)
+    db.session.commit()
+    assert [r.id for r in again] == [r.id for r in first]
+    assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 1
+
+
+def test_the_database_refuses_a_duplicate_token_too(parties: dict) -> None:
+    send_requests(parties["agency_user"], [parties["org"]], draft(), "token-1", TODAY)
+    db.session.commit()
+    duplicate = PartnershipRequest(
+        **{
+            c.name: getattr(db.session.scalar(sa.select(PartnershipRequest)), c.name)
+            for c in PartnershipRequest.__table__.columns
+            if c.name != "id"
+        }
+    )
+    db.session.add(duplicate)
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_unverified_agencies_and_organizations_cannot_send(parties: dict) -> None:
+    for user in (parties["pending_user"], parties["org_user"], parties["admin"]):
+        with pytest.raises(RequestError, match="verified agency"):
+            send_requests(user, [parties["org"]], draft(), "t", TODAY)
+
+
+def test_a_paused_or_blocking_organization_looks_the_same_from_outside(parties: dict) -> None:
+    org = parties["org"]
+    org.accepting_requests = False
+    db.session.commit()
+    with pytest.raises(RequestError) as paused:
+        send_requests(parties["agency_user"], [org], draft(), "t1", TODAY)
+    org.accepting_requests = True
+    db.session.add(AgencyBlock(organization_id=org.id, agency_id=parties["agency_user"].agency_id))
+    db.session.commit()
+    with pytest.raises(RequestError) as blocked:
+        send_requests(parties["agency_user"], [org], draft(), "t2", TODAY)
+    assert str(paused.value) == str(blocked.value) == "Circle A is not taking requests at the moment."
+    send_requests(parties["other_agency_user"], [org], draft(), "t3", TODAY)  # others still can
+
+
+def test_bad_terms_are_refused_field_by_field() -> None:
+    problems = validate_draft(
+        draft(title=" ", stages=[], amount=Decimal(0), currency="ZZZ", basis="weekly", mode="in_person")
+    )
+    assert set(problems) == {"title", "stages", "amount", "currency", "basis", "place"}
+
+
+def test_the_workflow_from_sending_to_completion(parties: dict) -> None:
+    [request] = send_requests(parties["agency_user"], [parties["org"]], draft(), "t", TODAY)
+    db.session.commit()
+    org, agency_user, org_user = parties["org"], parties["agency_user"], parties["org_user"]
+    assert visible_contacts(org, agency_user).phone is None  # not before accepting
+    move(request, org_user, RequestState.MORE_INFO, "Who will attend?")
+    move(request, agency_user, RequestState.SENT, "Twenty inspectors.")
+    move(request, org_user, RequestState.ACCEPTED)
+    db.session.commit()
+    assert visible_contacts(org, agency_user).phone == "+1 555 0110"  # shared once accepted
+    assert visible_contacts(org, parties["other_agency_user"]).phone is None
+    move(request, agency_user, RequestState.IN_PROGRESS)
+    move(request, org_user, RequestState.COMPLETED)
+    db.session.commit()
+    assert [e.to_state for e in request.events] == [
+        "sent",
+        "more_info_requested",
+        "sent",
+        "accepted",
+        "in_progress",
+        "completed",
+    ]
+    assert request.events[1].note == "Who will attend?"
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "to"),
+    [
+        ("agency_user", RequestState.SENT, RequestState.ACCEPTED),  # only the organization accepts
+        ("org_user", RequestState.SENT, RequestState.WITHDRAWN),  # only the agency withdraws
+        ("org_b_user", RequestState.SENT, RequestState.ACCEPTED),  # not a party
+        ("other_agency_user", RequestState.SENT, RequestState.WITHDRAWN),
+        ("admin", RequestState.SENT, RequestState.DECLINED),  # admins see, they do not act
+        ("org_user", RequestState.WITHDRAWN, RequestState.ACCEPTED),  # no accepting a withdrawn request
+        ("org_user", RequestState.DECLINED, RequestState.ACCEPTED),
+        ("agency_user", RequestState.COMPLETED, RequestState.WITHDRAWN),
+        ("org_user", RequestState.SENT, RequestState.COMPLETED),
+    ],
+)
+def test_forbidden_steps_are_refused_and_change_nothing(
+    parties: dict, who: str, state: RequestState, to: RequestState
+) -> None:
+    [request] = send_requests(parties["agency_user"], [parties["org"]], draft(), "t", TODAY)
+    request.state = state
+    db.session.commit()
+    with pytest.raises(RequestError, match="cannot be moved"):
+        move(request, parties[who], to)
+    db.session.rollback()
+    db.session.refresh(request)
+    assert request.state is state and len(request.events) == 1
