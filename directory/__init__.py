@@ -66,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
-    from .partnerships import models as _partnership_models  # noqa: F401  (so are the requests)
+    from .partnerships.views import bp as partnerships_bp
     from .reports.views import bp as reports_bp
     from .workspace.views import bp as workspace_bp
 
@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(agencies_bp)
+    app.register_blueprint(partnerships_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

@@ -77,6 +77,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         ),
         "LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES": _env_int("LOGIN_SLOWDOWN_AFTER_ACCOUNT_FAILURES", 20),
         "LOGIN_SLOWDOWN_SECONDS": float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", "2")),
+        # The survivor-informed check on partnership requests.
+        "PARTNERSHIP_MIN_WORKING_DAYS": _env_int("PARTNERSHIP_MIN_WORKING_DAYS", 10),
+        "PARTNERSHIP_MIN_START_DAYS": _env_int("PARTNERSHIP_MIN_START_DAYS", 14),
         # Search.
         "SEARCH_PER_PAGE": _env_int("SEARCH_PER_PAGE", 20),
         "SEARCH_MAX_PER_PAGE": 100,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pyotp
@@ -22,13 +23,14 @@ from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.db import now_utc
 from directory.extensions import db
 from directory.organizations.models import Organization
+from directory.partnerships.services import RequestDraft, send_requests
 from directory.reports.models import Report, ReportReason
 
 from .conftest import PASSWORD
 
 ADMIN_SECRET = pyotp.random_base32()
 
-ROLES = ("anonymous", "org_a", "org_b", "agency_unverified", "agency_verified", "admin")
+ROLES = ("anonymous", "org_a", "org_b", "agency_unverified", "agency_verified", "agency_verified_b", "admin")
 ALL = dict.fromkeys(ROLES, 200)
 
 
@@ -40,20 +42,23 @@ def signed_in(status: int, anonymous: int = 302) -> dict[str, int]:
     return {**every(status), "anonymous": anonymous}
 
 
-ORG_MEMBERS_ONLY = {
-    "anonymous": 302,
-    "org_a": 200,
-    "org_b": 200,
-    "agency_unverified": 403,
-    "agency_verified": 403,
-    "admin": 403,
-}
+ORG_MEMBERS_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "org_a": 200, "org_b": 200}
 
 AGENCY_MEMBERS_ONLY = {
     **dict.fromkeys(ROLES, 403),
     "anonymous": 302,
     "agency_unverified": 200,
     "agency_verified": 200,
+    "agency_verified_b": 200,
+}
+VERIFIED_AGENCIES_ONLY = {**AGENCY_MEMBERS_ONLY, "agency_unverified": 403}
+# Request 1 goes from the verified agency to organization A: only they and admins see it (others: 404).
+REQUEST_PARTIES = {
+    **dict.fromkeys(ROLES, 404),
+    "anonymous": 302,
+    "org_a": 200,
+    "agency_verified": 200,
+    "admin": 200,
 }
 ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "admin": 200}
 
@@ -106,6 +111,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.review_report", "POST"): ADMIN_ONLY,  # no decision named: shown again
     ("agencies.agency", "GET"): AGENCY_MEMBERS_ONLY,
     ("agencies.agency", "POST"): AGENCY_MEMBERS_ONLY,  # an empty form: shown again with its errors
+    ("partnerships.new_request", "GET"): VERIFIED_AGENCIES_ONLY,
+    ("partnerships.new_request", "POST"): VERIFIED_AGENCIES_ONLY,  # an empty form: shown again
+    ("partnerships.index", "GET"): signed_in(200),
+    ("partnerships.show", "GET"): REQUEST_PARTIES,
+    # no step named: parties are sent back to the request, unchanged; others learn nothing
+    ("partnerships.move", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
     # last, since it takes the member's listing out of the directory
@@ -129,17 +140,39 @@ def people(
     verified = Agency(
         name="Verified", agency_type=AgencyType.GOVERNMENT, country_code="KE", status=AgencyStatus.VERIFIED
     )
-    db.session.add_all([pending, verified])
+    verified_b = Agency(
+        name="Verified B",
+        agency_type=AgencyType.CIVIL_SOCIETY,
+        country_code="NG",
+        status=AgencyStatus.VERIFIED,
+    )
+    db.session.add_all([pending, verified, verified_b])
     db.session.commit()
     users = {
         "org_a": make_user("org_member", email="a@example.org", organization_id=org_a.id),
         "org_b": make_user("org_member", email="b@example.org", organization_id=org_b.id),
         "agency_unverified": make_user("agency_member", email="u@example.org", agency_id=pending.id),
         "agency_verified": make_user("agency_member", email="v@example.org", agency_id=verified.id),
+        "agency_verified_b": make_user("agency_member", email="vb@example.org", agency_id=verified_b.id),
         "admin": make_user(
             "admin", email="admin@example.org", totp_secret=ADMIN_SECRET, totp_confirmed_at=now_utc()
         ),
     }
+    [partnership] = send_requests(
+        users["agency_verified"],
+        [org_a],
+        RequestDraft(
+            title="T",
+            summary="S",
+            stages=["design"],
+            maturity="idea",
+            engagement="trainer",
+            paid=False,
+            respond_by=date(2030, 1, 1),
+        ),
+        "matrix-token",
+        date(2029, 1, 1),
+    )
     report = Report(organization_id=org_a.id, reason=ReportReason.CLOSED, sender_key="x")
     db.session.add(report)
     db.session.commit()
@@ -149,6 +182,7 @@ def people(
         "org_id": org_a.id,
         "agency_id": pending.id,
         "report_id": report.id,
+        "request_id": partnership.id,
     }
     return {"users": users, "params": params}
 

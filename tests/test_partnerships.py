@@ -194,3 +194,74 @@ def test_forbidden_steps_are_refused_and_change_nothing(
     db.session.rollback()
     db.session.refresh(request)
     assert request.state is state and len(request.events) == 1
+
+
+FORM = {
+    "title": "Labour inspection training",
+    "summary": "Design and deliver training for inspectors.",
+    "stages": ["design", "implementation", "evaluation"],
+    "maturity": "idea",
+    "engagement": "trainer",
+    "paid": "no",
+    "respond_by": "2099-12-18",
+    "mode": "remote",
+    "concerns": ["labor"],
+    "perspectives": ["labor"],
+    "asks_personal_story": "no",
+    "commitments": ["confidentiality"],
+}
+
+
+def test_the_whole_path_through_the_pages(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    org = parties["org"]
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    member = app.test_client()
+    member.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
+
+    checked = agency.post(
+        f"/organizations/{org.slug}/request", data={**FORM, "form_token": "tok", "action": "check"}
+    )
+    page = checked.get_data(as_text=True)
+    assert "The request is unpaid." in page and "like any other employee or consultant" in page
+    assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 0  # checking sends nothing
+    sent = agency.post(
+        f"/organizations/{org.slug}/request", data={**FORM, "form_token": "tok", "action": "send"}
+    )
+    again = agency.post(
+        f"/organizations/{org.slug}/request", data={**FORM, "form_token": "tok", "action": "send"}
+    )
+    assert sent.status_code == again.status_code == 302 and sent.location == again.location
+    request_id = db.session.scalar(sa.select(PartnershipRequest.id))
+    assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 1
+
+    inbox = member.get("/requests").get_data(as_text=True)
+    assert "Labour inspection training" in inbox and "unpaid" in inbox
+    assert app.test_client().get(f"/requests/{request_id}").status_code == 302
+    outsider = app.test_client()
+    outsider.post("/login", data={"email": "bea@example.org", "password": PASSWORD})
+    assert outsider.get(f"/requests/{request_id}").status_code == 404
+
+    refused = agency.post(f"/requests/{request_id}/move", data={"to": "accepted"}, follow_redirects=True)
+    assert "cannot be moved" in refused.get_data(as_text=True)
+    member.post(f"/requests/{request_id}/move", data={"to": "more_info_requested", "note": "Which dates?"})
+    agency.post(f"/requests/{request_id}/move", data={"to": "sent", "note": "January."})
+    assert "+1 555 0110" not in agency.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    member.post(f"/requests/{request_id}/move", data={"to": "accepted"})
+    assert "+1 555 0110" in agency.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    member.post(f"/requests/{request_id}/move", data={"to": "in_progress"})
+    agency.post(f"/requests/{request_id}/move", data={"to": "completed"})
+    page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "completed" in page and "Which dates?" in page and "January." in page
+
+
+def test_unverified_agencies_are_refused_the_form(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    client = app.test_client()
+    client.post("/login", data={"email": "new@example.org", "password": PASSWORD})
+    assert client.get(f"/organizations/{parties['org'].slug}/request").status_code == 403

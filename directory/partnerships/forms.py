@@ -1,0 +1,105 @@
+"""The partnership request form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from .. import vocab
+from ..workspace.forms import CheckboxesField
+
+
+def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
+    return [SelectChoice(value, str(label)) for value, label in pairs]
+
+
+class RequestForm(FlaskForm):
+    form_token = HiddenField()
+    title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=200)])
+    summary = TextAreaField(_l("What the project is"), validators=[DataRequired(), Length(max=5000)])
+    stages = CheckboxesField(_l("Stages at which you seek survivor input"))
+    maturity = RadioField(_l("How far along is the work?"), validators=[DataRequired()])
+    engagement = SelectField(_l("Engagement"), validators=[DataRequired()])
+    paid = RadioField(_l("Is it paid?"), validators=[DataRequired()])
+    amount = DecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    currency = StringField(_l("Currency (ISO 4217, e.g. USD)"), validators=[Optional(), Length(max=3)])
+    basis = SelectField(_l("Paid"), validators=[Optional()])
+    respond_by = DateField(_l("Response wanted by"), validators=[DataRequired()])
+    start_date = DateField(_l("Start"), validators=[Optional()])
+    end_date = DateField(_l("End"), validators=[Optional()])
+    mode = RadioField(_l("Where"), validators=[DataRequired()])
+    place = StringField(_l("Place (if in person)"), validators=[Optional(), Length(max=200)])
+    concerns = CheckboxesField(_l("Forms of trafficking the project concerns"))
+    perspectives = CheckboxesField(_l("Perspectives you seek"))
+    diversity = CheckboxesField(_l("Diversity you seek"))
+    asks_personal_story = RadioField(
+        _l("Will the survivor be asked to share their personal story?"), validators=[DataRequired()]
+    )
+    commitments = CheckboxesField(_l("Your trauma-informed commitments"))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.stages.choices = _choices(
+            [
+                ("design", _l("Program development and design")),
+                ("implementation", _l("Implementation")),
+                ("evaluation", _l("Evaluation")),
+            ]
+        )
+        self.maturity.choices = _choices(
+            [
+                ("idea", _l("An idea")),
+                ("early_draft", _l("An early draft")),
+                ("near_final", _l("Nearly final")),
+                ("final", _l("Final")),
+            ]
+        )
+        self.engagement.choices = _choices(list(vocab.TAXONOMIES["engagement"].items()))
+        self.paid.choices = _choices([("yes", _l("Paid")), ("no", _l("Unpaid"))])
+        self.basis.choices = _choices(
+            [
+                ("", _l("Choose")),
+                ("hourly", _l("by the hour")),
+                ("daily", _l("by the day")),
+                ("fixed_fee", _l("a fixed fee")),
+                ("salary", _l("a salary")),
+            ]
+        )
+        self.mode.choices = _choices(
+            [("remote", _l("Remote")), ("in_person", _l("In person")), ("both", _l("Both"))]
+        )
+        forms = [("sex", _l("Sex trafficking")), ("labor", _l("Labor trafficking"))]
+        self.concerns.choices = _choices(forms)
+        self.perspectives.choices = _choices(forms)
+        self.diversity.choices = _choices(
+            [
+                ("age", _l("Age")),
+                ("gender", _l("Gender")),
+                ("race", _l("Race")),
+                ("national_origin", _l("National origin")),
+                ("sexual_orientation", _l("Sexual orientation")),
+                ("disability", _l("Disability")),
+            ]
+        )
+        self.asks_personal_story.choices = _choices([("no", _l("No")), ("yes", _l("Yes"))])
+        self.commitments.choices = _choices(
+            [
+                ("no_story_required", _l("No one is required to share their personal story")),
+                ("confidentiality", _l("Confidentiality")),
+                ("support_person", _l("A support person is welcome")),
+                ("flexible_scheduling", _l("Flexible scheduling")),
+                ("accessibility", _l("Accessibility accommodations")),
+                ("right_to_withdraw", _l("The right to withdraw")),
+            ]
+        )

@@ -1,0 +1,140 @@
+"""Partnership request pages: the request form (with the check), the list, and one request."""
+
+from __future__ import annotations
+
+import secrets
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from ..accounts.access import agency_member_required
+from ..accounts.models import Role
+from ..db import now_utc
+from ..extensions import db
+from ..organizations.models import ListingStatus, Organization
+from . import services
+from .checks import Settings, check_request
+from .forms import RequestForm
+from .models import REQUEST_TRANSITIONS, PartnershipRequest, RequestState
+
+bp = Blueprint("partnerships", __name__)
+
+
+def check_settings() -> Settings:
+    config = current_app.config
+    return Settings(config["PARTNERSHIP_MIN_WORKING_DAYS"], config["PARTNERSHIP_MIN_START_DAYS"])
+
+
+def _draft(form: RequestForm) -> services.RequestDraft:
+    return services.RequestDraft(
+        title=form.title.data or "",
+        summary=form.summary.data or "",
+        stages=form.stages.data or [],
+        maturity=form.maturity.data or "",
+        engagement=form.engagement.data or "",
+        paid=form.paid.data == "yes",
+        amount=form.amount.data,
+        currency=(form.currency.data or "").strip() or None,
+        basis=form.basis.data or None,
+        respond_by=form.respond_by.data,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        mode=form.mode.data or "",
+        place=form.place.data or "",
+        concerns=form.concerns.data or [],
+        perspectives=form.perspectives.data or [],
+        diversity=form.diversity.data or [],
+        asks_personal_story=form.asks_personal_story.data == "yes",
+        commitments=form.commitments.data or [],
+    )
+
+
+@bp.route("/organizations/<slug>/request", methods=["GET", "POST"])
+@agency_member_required
+def new_request(slug: str) -> str | Response:
+    """Ask an organization to take part in a project; the survivor-informed check runs first."""
+    public = Organization.status == ListingStatus.APPROVED
+    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug, public))
+    if org is None:
+        abort(404)
+    agency = current_user.agency
+    if not agency.is_verified:
+        abort(403)
+    if not services.can_receive(org, agency):
+        return render_template("partnerships/not_taking.html", org=org)
+    form = RequestForm()
+    if request.method == "GET":
+        form.form_token.data = secrets.token_urlsafe(24)
+    findings = None
+    if form.validate_on_submit():
+        draft = _draft(form)
+        problems = services.validate_draft(draft)
+        for name, messages in problems.items():
+            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        if not problems:
+            findings = check_request(draft.terms(), now_utc().date(), check_settings())
+            if request.form.get("action") == "send":
+                try:
+                    [sent] = services.send_requests(
+                        current_user,
+                        [org],
+                        draft,
+                        form.form_token.data or "",
+                        now_utc().date(),
+                        check_settings(),
+                    )
+                except services.RequestError as exc:
+                    flash(str(exc), "error")
+                else:
+                    db.session.commit()
+                    flash(_("Your request has been sent."), "success")
+                    return redirect(url_for("partnerships.show", request_id=sent.id))
+    return render_template("partnerships/new.html", form=form, org=org, findings=findings)
+
+
+@bp.get("/requests")
+@login_required
+def index() -> str:
+    """The agency's requests, or the organization's inbox (newest first), or all for admins."""
+    query = sa.select(PartnershipRequest).order_by(PartnershipRequest.id.desc())
+    if current_user.role is Role.AGENCY_MEMBER:
+        query = query.where(PartnershipRequest.agency_id == current_user.agency_id)
+    elif current_user.role is Role.ORG_MEMBER:
+        query = query.where(PartnershipRequest.organization_id == current_user.organization_id)
+    requests = db.session.scalars(query.limit(200)).all()
+    return render_template("partnerships/index.html", requests=requests)
+
+
+def _visible(request_id: int) -> PartnershipRequest:
+    found = db.session.get(PartnershipRequest, request_id)
+    if found is None or not services.can_see(current_user, found):
+        abort(404)  # not 403: nobody learns that a request exists
+    return found
+
+
+@bp.get("/requests/<int:request_id>")
+@login_required
+def show(request_id: int) -> str:
+    found = _visible(request_id)
+    party = services.party_of(current_user, found)
+    moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is found.state and party in who]
+    return render_template("partnerships/show.html", req=found, moves=moves)
+
+
+@bp.post("/requests/<int:request_id>/move")
+@login_required
+def move(request_id: int) -> Response:
+    found = _visible(request_id)
+    try:
+        services.move(
+            found, current_user, RequestState(request.form.get("to", "")), request.form.get("note", "")
+        )
+    except (services.RequestError, ValueError) as exc:
+        flash(str(exc) if isinstance(exc, services.RequestError) else _("Unknown step."), "error")
+    else:
+        db.session.commit()
+        flash(_("Done."), "success")
+    return redirect(url_for("partnerships.show", request_id=found.id))
