@@ -11,6 +11,15 @@ from . import regions, vocab
 from .api.views import facet_label
 
 
+def _unread() -> int:
+    """Unread request notices of the signed-in person (0 for visitors)."""
+    from flask_login import current_user
+
+    from .partnerships.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -18,6 +27,7 @@ def register(app: Flask) -> None:
             "get_locale": get_locale,
             "format_date": format_date,
             "format_datetime": format_datetime,
+            "unread_requests": _unread,
             "term_label": vocab.label,
             "taxonomy_name": lambda t: str(vocab.TAXONOMY_NAMES[t]),
             "country_name": regions.country_name,

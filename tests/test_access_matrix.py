@@ -117,6 +117,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("partnerships.show", "GET"): REQUEST_PARTIES,
     # no step named: parties are sent back to the request, unchanged; others learn nothing
     ("partnerships.move", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    ("partnerships.message", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
     # last, since it takes the member's listing out of the directory

@@ -265,3 +265,37 @@ def test_unverified_agencies_are_refused_the_form(app: Flask, parties: dict) -> 
     client = app.test_client()
     client.post("/login", data={"email": "new@example.org", "password": PASSWORD})
     assert client.get(f"/organizations/{parties['org'].slug}/request").status_code == 403
+
+
+def test_the_thread_and_the_notices(app: Flask, parties: dict, outbox) -> None:
+    import re
+
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    member = app.test_client()
+    member.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
+    agency.post(
+        f"/organizations/{parties['org'].slug}/request", data={**FORM, "form_token": "t", "action": "send"}
+    )
+    request_id = db.session.scalar(sa.select(PartnershipRequest.id))
+
+    def unread(client) -> int:
+        found = re.search(r'<span class="badge"[^>]*>(\d+)</span>', client.get("/").get_data(as_text=True))
+        return int(found.group(1)) if found else 0
+
+    assert unread(member) == 1 and unread(agency) == 0
+    assert any("To: ama@example.org" in m and "New partnership request" in m for m in outbox())
+    member.get(f"/requests/{request_id}")
+    assert unread(member) == 0
+    member.post(f"/requests/{request_id}/messages", data={"body": "Can you pay for travel?"})
+    assert unread(agency) == 1
+    page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "Can you pay for travel?" in page and unread(agency) == 0
+    empty = agency.post(f"/requests/{request_id}/messages", data={"body": "  "}, follow_redirects=True)
+    assert "at most 5,000 characters" in empty.get_data(as_text=True)
+    outsider = app.test_client()
+    outsider.post("/login", data={"email": "bea@example.org", "password": PASSWORD})
+    assert outsider.post(f"/requests/{request_id}/messages", data={"body": "hi"}).status_code == 404

@@ -128,3 +128,31 @@ class AgencyBlock(db.Model):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class RequestMessage(db.Model):
+    """A message in a request's thread, between the agency and the organization."""
+
+    __tablename__ = "request_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership_request.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    party: Mapped[str] = mapped_column(String(20))  # "agency" or "organization"
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class Notification(db.Model):
+    """An in-app notice for one person about a request (the inbox, with unread counts)."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("partnership_request.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -20,9 +20,11 @@ from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_r
 from .models import (
     REQUEST_TRANSITIONS,
     AgencyBlock,
+    Notification,
     PartnershipRequest,
     Party,
     RequestEvent,
+    RequestMessage,
     RequestState,
 )
 
@@ -233,3 +235,53 @@ def move(request: PartnershipRequest, user: User, to: RequestState, note: str = 
     )
     record(user, f"request.{to.value}", "partnership_request", request.id)
     request.state = to
+
+
+def post_message(request: PartnershipRequest, user: User, body: str) -> RequestMessage:
+    """Add a message to the request's thread (only the two parties write in it)."""
+    party = party_of(user, request)
+    body = body.strip()
+    if party is None:
+        raise RequestError(_("Only the agency and the organization write in this thread."))
+    if not body or len(body) > 5000:
+        raise RequestError(_("Write a message of at most 5,000 characters."))
+    message = RequestMessage(request_id=request.id, author_id=user.id, party=party.value, body=body)
+    db.session.add(message)
+    return message
+
+
+def other_side(request: PartnershipRequest, user: User) -> list[User]:
+    """The people on the other side of ``request`` from ``user`` (who should hear about a change)."""
+    party = party_of(user, request)
+    if party is Party.AGENCY:
+        condition = User.organization_id == request.organization_id
+    else:
+        condition = User.agency_id == request.agency_id
+    return list(db.session.scalars(sa.select(User).where(condition, User.is_suspended.is_(False))))
+
+
+def notify(request: PartnershipRequest, people: list[User], text: str) -> None:
+    db.session.add_all(Notification(user_id=p.id, request_id=request.id, text=text[:300]) for p in people)
+
+
+def unread_count(user: User) -> int:
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count(Notification.id)).where(
+                Notification.user_id == user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(request: PartnershipRequest, user: User) -> None:
+    db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.user_id == user.id,
+            Notification.request_id == request.id,
+            Notification.read_at.is_(None),
+        )
+        .values(read_at=now_utc())
+    )

@@ -14,11 +14,12 @@ from ..accounts.access import agency_member_required
 from ..accounts.models import Role
 from ..db import now_utc
 from ..extensions import db
+from ..mail import send_mail
 from ..organizations.models import ListingStatus, Organization
 from . import services
 from .checks import Settings, check_request
 from .forms import RequestForm
-from .models import REQUEST_TRANSITIONS, PartnershipRequest, RequestState
+from .models import REQUEST_TRANSITIONS, PartnershipRequest, RequestMessage, RequestState
 
 bp = Blueprint("partnerships", __name__)
 
@@ -89,7 +90,10 @@ def new_request(slug: str) -> str | Response:
                 except services.RequestError as exc:
                     flash(str(exc), "error")
                 else:
+                    people = services.other_side(sent, current_user)
+                    services.notify(sent, people, _("New partnership request: %(title)s", title=sent.title))
                     db.session.commit()
+                    _email(people, sent, _("New partnership request: %(title)s", title=sent.title))
                     flash(_("Your request has been sent."), "success")
                     return redirect(url_for("partnerships.show", request_id=sent.id))
     return render_template("partnerships/new.html", form=form, org=org, findings=findings)
@@ -121,7 +125,37 @@ def show(request_id: int) -> str:
     found = _visible(request_id)
     party = services.party_of(current_user, found)
     moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is found.state and party in who]
-    return render_template("partnerships/show.html", req=found, moves=moves)
+    services.mark_read(found, current_user)
+    db.session.commit()
+    messages = db.session.scalars(
+        sa.select(RequestMessage).where(RequestMessage.request_id == found.id).order_by(RequestMessage.id)
+    ).all()
+    return render_template("partnerships/show.html", req=found, moves=moves, party=party, messages=messages)
+
+
+@bp.post("/requests/<int:request_id>/messages")
+@login_required
+def message(request_id: int) -> Response:
+    """Write in the request's thread; the other side is notified."""
+    found = _visible(request_id)
+    try:
+        services.post_message(found, current_user, request.form.get("body", ""))
+    except services.RequestError as exc:
+        flash(str(exc), "error")
+    else:
+        people = services.other_side(found, current_user)
+        services.notify(found, people, _("New message about “%(title)s”", title=found.title))
+        db.session.commit()
+        _email(people, found, _("New message about “%(title)s”", title=found.title))
+    return redirect(url_for("partnerships.show", request_id=found.id) + "#thread")
+
+
+def _email(people: list, found: PartnershipRequest, subject: str) -> None:
+    """Tell people by email too (after the commit; a failed send is kept and logged)."""
+    link = url_for("partnerships.show", request_id=found.id, _external=True)
+    body = render_template("partnerships/mail/notice.txt", subject=subject, link=link)
+    for person in people:
+        send_mail(person.email, subject, body)
 
 
 @bp.post("/requests/<int:request_id>/move")
