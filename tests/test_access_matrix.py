@@ -98,6 +98,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("workspace.delete", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.delete", "POST"): ORG_MEMBERS_ONLY,  # no password: shown again
+    ("workspace.requests_setting", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
     ("workspace.submit", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},  # already published
     ("admin.queue", "GET"): ADMIN_ONLY,
     ("admin.review_organization", "GET"): ADMIN_ONLY,
@@ -117,6 +118,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("partnerships.show", "GET"): REQUEST_PARTIES,
     # no step named: parties are sent back to the request, unchanged; others learn nothing
     ("partnerships.move", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    # blocking: only the organization acts; the agency and admins are sent back, unchanged
+    ("partnerships.block", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     ("partnerships.message", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
@@ -126,6 +129,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 
 #: Allowed POSTs that act on an empty form (every other POST must leave the database unchanged).
 CHANGES_ALLOWED = {
+    ("workspace.requests_setting", "org_a"),  # an empty form means "pause"
+    ("workspace.requests_setting", "org_b"),
+    ("partnerships.block", "org_a"),  # organization A blocks the agency behind its request
     ("workspace.unpublish", "org_a"),
     ("workspace.unpublish", "org_b"),
 }

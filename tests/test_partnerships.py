@@ -299,3 +299,28 @@ def test_the_thread_and_the_notices(app: Flask, parties: dict, outbox) -> None:
     outsider = app.test_client()
     outsider.post("/login", data={"email": "bea@example.org", "password": PASSWORD})
     assert outsider.post(f"/requests/{request_id}/messages", data={"body": "hi"}).status_code == 404
+
+
+def test_pausing_and_blocking_through_the_pages(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    org = parties["org"]
+    member = app.test_client()
+    member.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    member.post("/my/organization/requests", data={"accepting": "no"})
+    paused = agency.get(f"/organizations/{org.slug}/request").get_data(as_text=True)
+    assert "not taking requests at the moment" in paused
+    member.post("/my/organization/requests", data={"accepting": "yes"})
+    agency.post(f"/organizations/{org.slug}/request", data={**FORM, "form_token": "t", "action": "send"})
+    request_id = db.session.scalar(sa.select(PartnershipRequest.id))
+    refused = agency.post(f"/requests/{request_id}/block", follow_redirects=True)
+    assert "Only the organization" in refused.get_data(as_text=True)
+    member.post(f"/requests/{request_id}/block")
+    blocked = agency.get(f"/organizations/{org.slug}/request").get_data(as_text=True)
+    assert "not taking requests at the moment" in blocked  # the same words as a pause
+    other = app.test_client()
+    other.post("/login", data={"email": "other@example.org", "password": PASSWORD})
+    assert 'name="form_token"' in other.get(f"/organizations/{org.slug}/request").get_data(as_text=True)

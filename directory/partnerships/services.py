@@ -285,3 +285,32 @@ def mark_read(request: PartnershipRequest, user: User) -> None:
         )
         .values(read_at=now_utc())
     )
+
+
+def set_accepting(org: Organization, user: User, accepting: bool) -> None:
+    """Pause or resume new requests (agencies then see "not taking requests at the moment")."""
+    org.accepting_requests = accepting
+    record(user, "requests.resume" if accepting else "requests.pause", "organization", org.id)
+
+
+def block_agency(request: PartnershipRequest, user: User) -> None:
+    """The organization blocks the request's agency: no more requests from it, and it is not told why."""
+    if party_of(user, request) is not Party.ORGANIZATION:
+        raise RequestError(_("Only the organization can block an agency."))
+    exists = db.session.scalar(
+        sa.select(
+            sa.exists().where(
+                AgencyBlock.organization_id == request.organization_id,
+                AgencyBlock.agency_id == request.agency_id,
+            )
+        )
+    )
+    if not exists:
+        db.session.add(AgencyBlock(organization_id=request.organization_id, agency_id=request.agency_id))
+        record(
+            user,
+            "agency.block",
+            "organization",
+            request.organization_id,
+            after={"agency_id": request.agency_id},
+        )

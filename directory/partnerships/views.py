@@ -172,3 +172,18 @@ def move(request_id: int) -> Response:
         db.session.commit()
         flash(_("Done."), "success")
     return redirect(url_for("partnerships.show", request_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/block")
+@login_required
+def block(request_id: int) -> Response:
+    """The organization blocks the agency behind a request (the agency is not told)."""
+    found = _visible(request_id)
+    try:
+        services.block_agency(found, current_user)
+    except services.RequestError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("This agency can no longer send you requests. It is not told why."), "success")
+    return redirect(url_for("partnerships.show", request_id=found.id))

@@ -16,6 +16,7 @@ from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Visibility
 from ..organizations.services import ListingValidationError, OrganizationInput
+from ..partnerships.services import set_accepting
 from ..reports.services import forwarded_reports
 from .forms import ProfileForm
 
@@ -160,6 +161,17 @@ def delete() -> str | Response:
             flash(_("The organization and its listing have been deleted."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("workspace/delete.html", form=form, org=org)
+
+
+@bp.post("/organization/requests")
+@org_member_required
+def requests_setting() -> Response:
+    """Pause or resume new partnership requests."""
+    org = own_organization()
+    set_accepting(org, current_user, request.form.get("accepting") == "yes")
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("workspace.dashboard"))
 
 
 @bp.post("/organization/unpublish")
