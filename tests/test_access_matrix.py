@@ -106,6 +106,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.review_agency", "GET"): ADMIN_ONLY,
     ("admin.review_agency", "POST"): ADMIN_ONLY,
     ("admin.audit", "GET"): ADMIN_ONLY,
+    ("admin.feedback", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
     ("admin.users", "POST"): ADMIN_ONLY,  # no account named: shown again
     ("admin.review_report", "GET"): ADMIN_ONLY,
@@ -120,6 +121,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("partnerships.move", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     # blocking: only the organization acts; the agency and admins are sent back, unchanged
     ("partnerships.block", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    ("partnerships.feedback", "POST"): {
+        **REQUEST_PARTIES,
+        "org_a": 302,
+        "agency_verified": 302,
+        "admin": 302,
+    },
     ("partnerships.message", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors

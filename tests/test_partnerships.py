@@ -324,3 +324,34 @@ def test_pausing_and_blocking_through_the_pages(app: Flask, parties: dict) -> No
     other = app.test_client()
     other.post("/login", data={"email": "other@example.org", "password": PASSWORD})
     assert 'name="form_token"' in other.get(f"/organizations/{org.slug}/request").get_data(as_text=True)
+
+
+def test_feedback_after_completion_is_shown_to_admins_only_in_groups_of_five(parties: dict) -> None:
+    from directory.partnerships.services import MIN_GROUP, feedback_summary, leave_feedback
+
+    agency_user, org_user = parties["agency_user"], parties["org_user"]
+    requests = []
+    for i in range(MIN_GROUP):
+        [request] = send_requests(agency_user, [parties["org"]], draft(), f"fb-{i}", TODAY)
+        requests.append(request)
+    db.session.commit()
+    with pytest.raises(RequestError, match="once the request is completed"):
+        leave_feedback(requests[0], org_user, True, True)
+    for request in requests:
+        request.state = RequestState.COMPLETED
+    db.session.commit()
+    leave_feedback(requests[0], org_user, True, True)
+    db.session.commit()
+    with pytest.raises(RequestError, match="already left feedback"):
+        leave_feedback(requests[0], org_user, False, False)
+    with pytest.raises(RequestError):
+        leave_feedback(requests[0], parties["org_b_user"], True, True)  # not a party
+    summary = {g.party: g for g in feedback_summary()}
+    assert summary["organization"].responses == 1 and summary["organization"].respectful_share is None
+    for request in requests[1:]:
+        leave_feedback(request, org_user, request is not requests[1], True)
+    db.session.commit()
+    organization = {g.party: g for g in feedback_summary()}["organization"]
+    assert organization.responses == MIN_GROUP
+    assert organization.respectful_share == pytest.approx((MIN_GROUP - 1) / MIN_GROUP)
+    assert organization.paid_on_time_share == 1.0

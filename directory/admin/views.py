@@ -21,6 +21,7 @@ from ..geo import get_geo
 from ..mail import send_mail
 from ..organizations import editing
 from ..organizations.models import Organization
+from ..partnerships.services import MIN_GROUP, feedback_summary
 from ..reports.models import Report
 from ..reports.services import decide_report
 from . import services
@@ -170,3 +171,10 @@ def users() -> str | Response:
         if _decided(form, lambda: services.set_account_suspended(found, current_user, suspend, message)):
             return redirect(url_for("admin.users", email=email))
     return render_template("admin/users.html", email=email, found=found, form=form)
+
+
+@bp.get("/feedback")
+@admin_required
+def feedback() -> str:
+    """Feedback on completed requests, in aggregate only (groups of fewer than 5 stay hidden)."""
+    return render_template("admin/feedback.html", groups=feedback_summary(), minimum=MIN_GROUP)

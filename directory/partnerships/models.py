@@ -156,3 +156,19 @@ class Notification(db.Model):
     text: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class RequestFeedback(db.Model):
+    """Private feedback after a completed request, one per side; admins see it only in aggregate."""
+
+    __tablename__ = "request_feedback"
+    __table_args__ = (UniqueConstraint("request_id", "party", name="uq_request_feedback_side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("partnership_request.id", ondelete="CASCADE"), index=True
+    )
+    party: Mapped[str] = mapped_column(String(20))
+    respectful: Mapped[bool] = mapped_column(Boolean)  # was the engagement respectful?
+    paid_on_time: Mapped[bool | None] = mapped_column(Boolean)  # None: not a paid engagement
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

@@ -24,6 +24,7 @@ from .models import (
     PartnershipRequest,
     Party,
     RequestEvent,
+    RequestFeedback,
     RequestMessage,
     RequestState,
 )
@@ -314,3 +315,60 @@ def block_agency(request: PartnershipRequest, user: User) -> None:
             request.organization_id,
             after={"agency_id": request.agency_id},
         )
+
+
+#: Fewer responses than this in a group are never shown: they could identify people.
+MIN_GROUP = 5
+
+
+def leave_feedback(
+    request: PartnershipRequest, user: User, respectful: bool, paid_on_time: bool | None
+) -> None:
+    """Each side leaves private feedback once, after completion."""
+    party = party_of(user, request)
+    if party is None or request.state is not RequestState.COMPLETED:
+        raise RequestError(_("Feedback can be left by either side once the request is completed."))
+    exists = db.session.scalar(
+        sa.select(
+            sa.exists().where(RequestFeedback.request_id == request.id, RequestFeedback.party == party.value)
+        )
+    )
+    if exists:
+        raise RequestError(_("Your side has already left feedback on this request."))
+    db.session.add(
+        RequestFeedback(
+            request_id=request.id, party=party.value, respectful=respectful, paid_on_time=paid_on_time
+        )
+    )
+
+
+@dataclass
+class FeedbackGroup:
+    party: str
+    responses: int
+    respectful_share: float | None  # None when there are fewer than MIN_GROUP responses
+    paid_on_time_share: float | None
+
+
+def feedback_summary() -> list[FeedbackGroup]:
+    """Feedback per side, in aggregate only, and only for groups of at least MIN_GROUP responses."""
+    out = []
+    for party in Party:
+        rows = db.session.execute(
+            sa.select(RequestFeedback.respectful, RequestFeedback.paid_on_time).where(
+                RequestFeedback.party == party.value
+            )
+        ).all()
+        if len(rows) < MIN_GROUP:
+            out.append(FeedbackGroup(party.value, len(rows), None, None))
+            continue
+        paid = [r.paid_on_time for r in rows if r.paid_on_time is not None]
+        out.append(
+            FeedbackGroup(
+                party.value,
+                len(rows),
+                sum(r.respectful for r in rows) / len(rows),
+                (sum(paid) / len(paid)) if len(paid) >= MIN_GROUP else None,
+            )
+        )
+    return out

@@ -187,3 +187,24 @@ def block(request_id: int) -> Response:
         db.session.commit()
         flash(_("This agency can no longer send you requests. It is not told why."), "success")
     return redirect(url_for("partnerships.show", request_id=found.id))
+
+
+@bp.post("/requests/<int:request_id>/feedback")
+@login_required
+def feedback(request_id: int) -> Response:
+    """Private feedback after completion (admins only ever see it in aggregate)."""
+    found = _visible(request_id)
+    paid = request.form.get("paid_on_time")
+    try:
+        services.leave_feedback(
+            found,
+            current_user,
+            request.form.get("respectful") == "yes",
+            None if paid not in ("yes", "no") else paid == "yes",
+        )
+    except services.RequestError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Thank you for your feedback."), "success")
+    return redirect(url_for("partnerships.show", request_id=found.id))
