@@ -107,6 +107,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.review_agency", "POST"): ADMIN_ONLY,
     ("admin.audit", "GET"): ADMIN_ONLY,
     ("admin.feedback", "GET"): ADMIN_ONLY,
+    ("admin.dashboard", "GET"): ADMIN_ONLY,
     ("admin.users", "GET"): ADMIN_ONLY,
     ("admin.users", "POST"): ADMIN_ONLY,  # no account named: shown again
     ("admin.review_report", "GET"): ADMIN_ONLY,

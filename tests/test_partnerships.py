@@ -355,3 +355,44 @@ def test_feedback_after_completion_is_shown_to_admins_only_in_groups_of_five(par
     assert organization.responses == MIN_GROUP
     assert organization.respectful_share == pytest.approx((MIN_GROUP - 1) / MIN_GROUP)
     assert organization.paid_on_time_share == 1.0
+
+
+def test_the_admin_dashboard_counts_and_draws(app: Flask, parties: dict) -> None:
+    from directory.partnerships.stats import dashboard
+
+    a = send_requests(parties["agency_user"], [parties["org"]], draft(paid=False), "d1", TODAY)[0]
+    b = send_requests(parties["agency_user"], [parties["org"]], draft(stages=["evaluation"]), "d2", TODAY)[0]
+    c = send_requests(parties["other_agency_user"], [parties["org_b"]], draft(), "d3", TODAY)[0]
+    a.state, b.state = RequestState.ACCEPTED, RequestState.DECLINED
+    db.session.commit()
+    d = dashboard()
+    assert d.total == 3
+    assert dict(d.by_state) == {"accepted": 1, "declined": 1, "sent": 1}
+    assert dict(d.by_stage)["evaluation"] == 3 and dict(d.by_stage)["design"] == 2
+    assert d.paid_share == pytest.approx(2 / 3)
+    assert d.acceptance_rate == 0.5
+    assert dict(d.findings) == {"unpaid": 1, "evaluation_only": 1}
+    assert dict(d.listings_by_region) == {"africa": 2}
+    assert c.state is RequestState.SENT
+    assert d.median_working_days is not None
+
+
+def test_the_dashboard_page_draws_svg(app: Flask, parties: dict) -> None:
+    import pyotp
+
+    from directory.db import now_utc
+
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    send_requests(parties["agency_user"], [parties["org"]], draft(), "d1", TODAY)
+    admin = parties["admin"]
+    secret = pyotp.random_base32()
+    admin.totp_secret, admin.totp_confirmed_at = secret, now_utc()
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.org", "password": PASSWORD})
+    client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()})
+    page = client.get("/admin/dashboard").get_data(as_text=True)
+    assert page.count("<svg") == 3 and 'class="bar"' in page and "Requests by state" in page
+    assert "Nothing yet." in page  # no findings and no focus areas to chart

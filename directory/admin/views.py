@@ -22,6 +22,7 @@ from ..mail import send_mail
 from ..organizations import editing
 from ..organizations.models import Organization
 from ..partnerships.services import MIN_GROUP, feedback_summary
+from ..partnerships.stats import dashboard as request_dashboard
 from ..reports.models import Report
 from ..reports.services import decide_report
 from . import services
@@ -178,3 +179,10 @@ def users() -> str | Response:
 def feedback() -> str:
     """Feedback on completed requests, in aggregate only (groups of fewer than 5 stay hidden)."""
     return render_template("admin/feedback.html", groups=feedback_summary(), minimum=MIN_GROUP)
+
+
+@bp.get("/dashboard")
+@admin_required
+def dashboard() -> str:
+    """Counts and charts (SVG drawn here, no JavaScript) of requests and listings."""
+    return render_template("admin/dashboard.html", d=request_dashboard())
