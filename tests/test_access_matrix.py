@@ -116,6 +116,19 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("agencies.agency", "POST"): AGENCY_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("partnerships.new_request", "GET"): VERIFIED_AGENCIES_ONLY,
     ("partnerships.new_request", "POST"): VERIFIED_AGENCIES_ONLY,  # an empty form: shown again
+    # no organization chosen (the matrix passes no query string): nothing to request from
+    ("partnerships.new_requests", "GET"): {
+        **AGENCY_MEMBERS_ONLY,
+        "agency_unverified": 404,
+        "agency_verified": 404,
+        "agency_verified_b": 404,
+    },
+    ("partnerships.new_requests", "POST"): {
+        **AGENCY_MEMBERS_ONLY,
+        "agency_unverified": 404,
+        "agency_verified": 404,
+        "agency_verified_b": 404,
+    },
     ("partnerships.index", "GET"): signed_in(200),
     ("partnerships.show", "GET"): REQUEST_PARTIES,
     # no step named: parties are sent back to the request, unchanged; others learn nothing

@@ -396,3 +396,28 @@ def test_the_dashboard_page_draws_svg(app: Flask, parties: dict) -> None:
     page = client.get("/admin/dashboard").get_data(as_text=True)
     assert page.count("<svg") == 3 and 'class="bar"' in page and "Requests by state" in page
     assert "Nothing yet." in page  # no findings and no focus areas to chart
+
+
+def test_several_organizations_from_a_search(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    search = agency.get("/organizations").get_data(as_text=True)
+    assert 'name="org" value="circle-a"' in search and "/requests/new" in search
+    anonymous = app.test_client().get("/organizations").get_data(as_text=True)
+    assert 'name="org"' not in anonymous
+    url = "/requests/new?org=circle-a&org=circle-b"
+    page = agency.get(url).get_data(as_text=True)
+    assert "Circle A, Circle B" in page
+    response = agency.post(url, data={**FORM, "form_token": "multi", "action": "send"})
+    assert response.status_code == 302 and response.location.endswith("/requests")
+    sent = db.session.scalars(
+        sa.select(PartnershipRequest).order_by(PartnershipRequest.organization_id)
+    ).all()
+    assert [r.organization.name for r in sent] == ["Circle A", "Circle B"]
+    member_b = app.test_client()
+    member_b.post("/login", data={"email": "bea@example.org", "password": PASSWORD})
+    inbox = member_b.get("/requests").get_data(as_text=True)
+    assert inbox.count("Labour inspection training") == 1  # only its own

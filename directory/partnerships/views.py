@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -56,16 +58,34 @@ def _draft(form: RequestForm) -> services.RequestDraft:
 @bp.route("/organizations/<slug>/request", methods=["GET", "POST"])
 @agency_member_required
 def new_request(slug: str) -> str | Response:
-    """Ask an organization to take part in a project; the survivor-informed check runs first."""
+    """Ask one organization to take part in a project; the survivor-informed check runs first."""
     public = Organization.status == ListingStatus.APPROVED
     org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug, public))
     if org is None:
         abort(404)
+    return _request_form([org])
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+@agency_member_required
+def new_requests() -> str | Response:
+    """The same for several organizations chosen from a search: one request each, none sees the others."""
+    slugs = request.args.getlist("org")[:50]
+    public = Organization.status == ListingStatus.APPROVED
+    orgs = list(db.session.scalars(sa.select(Organization).where(Organization.slug.in_(slugs), public)))
+    if not orgs:
+        abort(404)
+    return _request_form(sorted(orgs, key=lambda o: o.name))
+
+
+def _request_form(orgs: list[Organization]) -> str | Response:
     agency = current_user.agency
     if not agency.is_verified:
         abort(403)
-    if not services.can_receive(org, agency):
-        return render_template("partnerships/not_taking.html", org=org)
+    receiving = [org for org in orgs if services.can_receive(org, agency)]
+    if not receiving:
+        return render_template("partnerships/not_taking.html", orgs=orgs)
+    skipped = [org for org in orgs if org not in receiving]
     form = RequestForm()
     if request.method == "GET":
         form.form_token.data = secrets.token_urlsafe(24)
@@ -76,27 +96,39 @@ def new_request(slug: str) -> str | Response:
         for name, messages in problems.items():
             getattr(form, name).errors = [*getattr(form, name).errors, *messages]
         if not problems:
-            findings = check_request(draft.terms(), now_utc().date(), check_settings())
+            today = now_utc().date()
+            findings = check_request(draft.terms(), today, check_settings())
             if request.form.get("action") == "send":
-                try:
-                    [sent] = services.send_requests(
-                        current_user,
-                        [org],
-                        draft,
-                        form.form_token.data or "",
-                        now_utc().date(),
-                        check_settings(),
-                    )
-                except services.RequestError as exc:
-                    flash(str(exc), "error")
-                else:
-                    people = services.other_side(sent, current_user)
-                    services.notify(sent, people, _("New partnership request: %(title)s", title=sent.title))
-                    db.session.commit()
-                    _email(people, sent, _("New partnership request: %(title)s", title=sent.title))
-                    flash(_("Your request has been sent."), "success")
-                    return redirect(url_for("partnerships.show", request_id=sent.id))
-    return render_template("partnerships/new.html", form=form, org=org, findings=findings)
+                sent = _send(receiving, draft, form.form_token.data or "", today)
+                if sent:
+                    if len(sent) == 1:
+                        return redirect(url_for("partnerships.show", request_id=sent[0].id))
+                    return redirect(url_for("partnerships.index"))
+    return render_template(
+        "partnerships/new.html", form=form, orgs=receiving, skipped=skipped, findings=findings
+    )
+
+
+def _send(orgs: list[Organization], draft: services.RequestDraft, token: str, today: date) -> list:
+    """Send, notify each organization's members, and say so; [] when refused (the reason is flashed)."""
+    try:
+        sent = services.send_requests(current_user, orgs, draft, token, today, check_settings())
+    except services.RequestError as exc:
+        flash(str(exc), "error")
+        return []
+    notices = []
+    for item in sent:
+        people = services.other_side(item, current_user)
+        text = _("New partnership request: %(title)s", title=item.title)
+        services.notify(item, people, text)
+        notices.append((people, item, text))
+    db.session.commit()
+    for people, item, text in notices:
+        _email(people, item, text)
+    flash(
+        ngettext("Your request has been sent.", "Your %(num)d requests have been sent.", len(sent)), "success"
+    )
+    return sent
 
 
 @bp.get("/requests")
