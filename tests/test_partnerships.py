@@ -294,6 +294,11 @@ def test_the_thread_and_the_notices(app: Flask, parties: dict, outbox) -> None:
     assert unread(agency) == 1
     page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "Can you pay for travel?" in page and unread(agency) == 0
+    member.post(f"/requests/{request_id}/move", data={"to": "accepted"})
+    assert unread(agency) == 1  # every step is told to the other side
+    assert any("To: officer@example.org" in m and "is now: accepted" in m for m in outbox())
+    bad_step = member.post(f"/requests/{request_id}/move", data={"to": "teleported"}, follow_redirects=True)
+    assert "Unknown step." in bad_step.get_data(as_text=True)
     empty = agency.post(f"/requests/{request_id}/messages", data={"body": "  "}, follow_redirects=True)
     assert "at most 5,000 characters" in empty.get_data(as_text=True)
     outsider = app.test_client()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
@@ -190,20 +191,42 @@ def _email(people: list, found: PartnershipRequest, subject: str) -> None:
         send_mail(person.email, subject, body)
 
 
+def _act(
+    found: PartnershipRequest, act: Callable[[], None], done: str, notice: Callable[[], str] | None
+) -> Response:
+    """Run one step on a request; on success commit, tell the other side (``notice``) and say ``done``."""
+    try:
+        act()
+    except services.RequestError as exc:
+        flash(str(exc), "error")
+    else:
+        people = services.other_side(found, current_user) if notice else []
+        text = notice() if notice else ""
+        if people:
+            services.notify(found, people, text)
+        db.session.commit()
+        if people:
+            _email(people, found, text)
+        flash(done, "success")
+    return redirect(url_for("partnerships.show", request_id=found.id))
+
+
 @bp.post("/requests/<int:request_id>/move")
 @login_required
 def move(request_id: int) -> Response:
+    """Take the next step (accept, decline, ask for more information, ...); the other side is told."""
     found = _visible(request_id)
     try:
-        services.move(
-            found, current_user, RequestState(request.form.get("to", "")), request.form.get("note", "")
-        )
-    except (services.RequestError, ValueError) as exc:
-        flash(str(exc) if isinstance(exc, services.RequestError) else _("Unknown step."), "error")
-    else:
-        db.session.commit()
-        flash(_("Done."), "success")
-    return redirect(url_for("partnerships.show", request_id=found.id))
+        to = RequestState(request.form.get("to", ""))
+    except ValueError:
+        flash(_("Unknown step."), "error")
+        return redirect(url_for("partnerships.show", request_id=found.id))
+    return _act(
+        found,
+        lambda: services.move(found, current_user, to, request.form.get("note", "")),
+        _("Done."),
+        lambda: _("“%(title)s” is now: %(state)s", title=found.title, state=to.value.replace("_", " ")),
+    )
 
 
 @bp.post("/requests/<int:request_id>/block")
@@ -211,14 +234,12 @@ def move(request_id: int) -> Response:
 def block(request_id: int) -> Response:
     """The organization blocks the agency behind a request (the agency is not told)."""
     found = _visible(request_id)
-    try:
-        services.block_agency(found, current_user)
-    except services.RequestError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("This agency can no longer send you requests. It is not told why."), "success")
-    return redirect(url_for("partnerships.show", request_id=found.id))
+    return _act(
+        found,
+        lambda: services.block_agency(found, current_user),
+        _("This agency can no longer send you requests. It is not told why."),
+        None,
+    )
 
 
 @bp.post("/requests/<int:request_id>/feedback")
@@ -227,16 +248,11 @@ def feedback(request_id: int) -> Response:
     """Private feedback after completion (admins only ever see it in aggregate)."""
     found = _visible(request_id)
     paid = request.form.get("paid_on_time")
-    try:
-        services.leave_feedback(
-            found,
-            current_user,
-            request.form.get("respectful") == "yes",
-            None if paid not in ("yes", "no") else paid == "yes",
-        )
-    except services.RequestError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash(_("Thank you for your feedback."), "success")
-    return redirect(url_for("partnerships.show", request_id=found.id))
+    paid_on_time = None if paid not in ("yes", "no") else paid == "yes"
+    respectful = request.form.get("respectful") == "yes"
+    return _act(
+        found,
+        lambda: services.leave_feedback(found, current_user, respectful, paid_on_time),
+        _("Thank you for your feedback."),
+        None,
+    )
