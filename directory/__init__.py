@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .agencies.views import bp as agencies_bp
     from .api.views import bp as api_bp
+    from .assessment.views import bp as assessment_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(agencies_bp)
     app.register_blueprint(partnerships_bp)
+    app.register_blueprint(assessment_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 
 from directory.accounts.models import User
 from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.assessment.models import Assessment
 from directory.db import now_utc
 from directory.extensions import db
 from directory.organizations.models import Organization
@@ -142,6 +143,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "admin": 302,
     },
     ("partnerships.message", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    ("assessment.questionnaire", "GET"): {**signed_in(200), "admin": 404},  # belongs to an org or agency
+    ("assessment.questionnaire", "POST"): {**signed_in(200), "admin": 404},  # unanswered: shown again
+    ("assessment.result", "GET"): {**dict.fromkeys(ROLES, 404), "anonymous": 302, "org_a": 200},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
     # last, since it takes the member's listing out of the directory
@@ -201,6 +205,8 @@ def people(
         "matrix-token",
         date(2029, 1, 1),
     )
+    assessment = Assessment(organization_id=org_a.id, answers={}, scores={"overall": 0})
+    db.session.add(assessment)
     report = Report(organization_id=org_a.id, reason=ReportReason.CLOSED, sender_key="x")
     db.session.add(report)
     db.session.commit()
@@ -211,6 +217,7 @@ def people(
         "agency_id": pending.id,
         "report_id": report.id,
         "request_id": partnership.id,
+        "assessment_id": assessment.id,
     }
     return {"users": users, "params": params}
 

@@ -1,0 +1,92 @@
+"""The self-assessment pages: the questionnaire, a result (printable), and the history."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from .. import regions
+from ..extensions import db
+from .models import Assessment
+from .questionnaire import ANSWERS, SECTIONS, AnswerError, gaps, score
+
+bp = Blueprint("assessment", __name__, url_prefix="/assessment")
+
+
+def _owner_filter() -> sa.ColumnElement[bool]:
+    """Assessments belong to the person's agency or organization."""
+    if current_user.agency_id is not None:
+        return Assessment.agency_id == current_user.agency_id
+    if current_user.organization_id is not None:
+        return Assessment.organization_id == current_user.organization_id
+    abort(404)
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def questionnaire() -> str | Response:
+    """Answer the questionnaire; earlier results are listed so progress shows."""
+    owner = _owner_filter()
+    answers = {q.key: request.form.get(q.key, "") for s in SECTIONS for q in s.questions}
+    missing: list[str] = []
+    if request.method == "POST":
+        try:
+            scores = score(answers)
+        except AnswerError:
+            missing = [k for k, v in answers.items() if v not in ANSWERS]
+        else:
+            item = Assessment(
+                user_id=current_user.id,
+                agency_id=current_user.agency_id,
+                organization_id=current_user.organization_id,
+                answers=answers,
+                scores=scores,
+            )
+            db.session.add(item)
+            db.session.commit()
+            return redirect(url_for("assessment.result", assessment_id=item.id))
+    history = db.session.scalars(sa.select(Assessment).where(owner).order_by(Assessment.id.desc())).all()
+    return render_template(
+        "assessment/questionnaire.html", sections=SECTIONS, answers=answers, missing=missing, history=history
+    )
+
+
+def _region_slug() -> str | None:
+    """Where the assessor works, to point gap searches at nearby partners."""
+    country = None
+    if current_user.agency is not None:
+        country = current_user.agency.country_code
+    elif current_user.organization is not None and current_user.organization.location is not None:
+        country = current_user.organization.location.country_code
+    return regions.region_of(country).subregion if country and regions.is_country(country) else None
+
+
+@bp.get("/<int:assessment_id>")
+@login_required
+def result(assessment_id: int) -> str:
+    """Scores per section and overall, the gaps in words, and the searches that would help fill them."""
+    item = db.session.scalar(sa.select(Assessment).where(Assessment.id == assessment_id, _owner_filter()))
+    if item is None:
+        abort(404)
+    region = _region_slug()
+    found_gaps = []
+    for section, question, answer in gaps(item.answers):
+        link = None
+        if question.search is not None:
+            params = dict(question.search)
+            if region:
+                params["region"] = region
+            link = url_for("organizations.search_page", **params)
+        found_gaps.append((section, question, answer, link))
+    strengths = [(s, q) for s in SECTIONS for q in s.questions if item.answers.get(q.key) == "yes"]
+    return render_template(
+        "assessment/result.html",
+        item=item,
+        sections=SECTIONS,
+        gaps=found_gaps,
+        strengths=strengths,
+        answer_label={"yes": _("Yes"), "partly": _("Partly"), "no": _("No")},
+    )

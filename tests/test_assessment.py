@@ -1,0 +1,70 @@
+"""The survivor-informed self-assessment: scoring, gaps leading to searches, history, privacy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+
+from directory.accounts.models import User
+from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.assessment.questionnaire import SECTIONS, AnswerError, gaps, score
+from directory.extensions import db
+
+from .conftest import PASSWORD
+
+ALL_KEYS = [q.key for s in SECTIONS for q in s.questions]
+
+
+def test_scores_per_section_and_overall() -> None:
+    answers = dict.fromkeys(ALL_KEYS, "yes")
+    assert score(answers) == {**{s.key: 100 for s in SECTIONS}, "overall": 100}
+    answers["staff"], answers["consultants"], answers["trainers"] = "no", "partly", "no"
+    result = score(answers)
+    assert result["paid_employment"] == 17  # 1 point of 6
+    assert result["overall"] == round((100 * 5 + 17) / 6)
+    with pytest.raises(AnswerError):
+        score({**answers, "staff": "maybe"})
+    with pytest.raises(AnswerError):
+        score({k: v for k, v in answers.items() if k != "evaluation"})
+
+
+def test_gaps_are_the_no_and_partly_answers_in_order(app: Flask) -> None:
+    answers = dict.fromkeys(ALL_KEYS, "yes") | {"labor_perspective": "no", "evaluation": "partly"}
+    assert [(q.key, a) for _s, q, a in gaps(answers)] == [
+        ("labor_perspective", "no"),
+        ("evaluation", "partly"),
+    ]
+
+
+def test_an_agency_assesses_itself_and_each_gap_leads_to_partners_nearby(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = Agency(
+        name="Ministry", agency_type=AgencyType.GOVERNMENT, country_code="KE", status=AgencyStatus.VERIFIED
+    )
+    db.session.add(agency)
+    db.session.commit()
+    make_user("agency_member", email="officer@example.org", agency_id=agency.id)
+    client = app.test_client()
+    client.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    incomplete = client.post("/assessment", data={"staff": "yes"})
+    assert incomplete.status_code == 200 and "Please answer every question." in incomplete.get_data(
+        as_text=True
+    )
+    answers = dict.fromkeys(ALL_KEYS, "yes") | {"labor_perspective": "no"}
+    response = client.post("/assessment", data=answers)
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Overall: 94% survivor-informed" in page
+    assert "labor trafficking" in page
+    assert "/organizations?trafficking=labor&amp;region=eastern-africa" in page  # Kenya: Eastern Africa
+    client.post("/assessment", data=dict.fromkeys(ALL_KEYS, "yes"))
+    history = client.get("/assessment").get_data(as_text=True)
+    assert "94%" in history and "100%" in history  # progress shows
+    stranger = app.test_client()
+    make_user("org_member", email="ama@example.org")
+    stranger.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
+    assert stranger.get(response.location).status_code == 404
