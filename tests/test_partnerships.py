@@ -426,3 +426,17 @@ def test_several_organizations_from_a_search(app: Flask, parties: dict) -> None:
     member_b.post("/login", data={"email": "bea@example.org", "password": PASSWORD})
     inbox = member_b.get("/requests").get_data(as_text=True)
     assert inbox.count("Labour inspection training") == 1  # only its own
+
+
+def test_the_agency_sees_its_requests_counted_by_state(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    first = send_requests(parties["agency_user"], [parties["org"]], draft(), "s1", TODAY)[0]
+    send_requests(parties["agency_user"], [parties["org_b"]], draft(), "s2", TODAY)
+    first.state = RequestState.ACCEPTED
+    db.session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    page = client.get("/requests").get_data(as_text=True)
+    assert "accepted: <strong>1</strong>" in page and "sent: <strong>1</strong>" in page
