@@ -200,3 +200,54 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     assert "Savings groups and business training for women." in public.text_content("main")
     assert not re.search("newer summary", public.text_content("main"))
     context.close()
+
+
+def test_a_verified_agency_checks_and_sends_a_request(page, live_server: str, app_for_live: Flask) -> None:
+    """The request form in the browser: the check shows findings, then the request is sent."""
+    with app_for_live.app_context():
+        from directory.accounts.models import Role, User
+        from directory.accounts.passwords import hash_password
+        from directory.agencies.models import Agency, AgencyStatus, AgencyType
+        from directory.extensions import db
+
+        agency = Agency(
+            name="Browser Ministry",
+            agency_type=AgencyType.GOVERNMENT,
+            country_code="KE",
+            status=AgencyStatus.VERIFIED,
+        )
+        db.session.add(agency)
+        db.session.flush()
+        db.session.add(
+            User(
+                email="officer.browser@example.org",
+                password_hash=hash_password("velvet kiln meadow orbit"),
+                display_name="Officer",
+                role=Role.AGENCY_MEMBER,
+                agency_id=agency.id,
+            )
+        )
+        db.session.commit()
+    page.goto(live_server + "/login")
+    page.fill("#email", "officer.browser@example.org")
+    page.fill("#password", "velvet kiln meadow orbit")
+    page.click("main button[type=submit]")
+    page.goto(live_server + "/organizations?q=micro-finance")
+    page.locator("article.card a").first.click()
+    page.click("text=Request a partnership")
+    page.fill("#title", "Savings group design")
+    page.fill("#summary", "Design a savings programme with survivor leaders.")
+    page.check("input[name=stages][value=evaluation]")
+    page.check("input[name=maturity][value=final]")
+    page.check("input[name=paid][value=no]")
+    page.fill("#respond_by", "2099-01-15")
+    page.check("input[name=mode][value=remote]")
+    page.check("input[name=asks_personal_story][value=no]")
+    page.click("button[value=check]")
+    findings = page.text_content(".findings")
+    assert "The request is unpaid." in findings and "near-final or final work" in findings
+    assert page.input_value("#title") == "Savings group design"  # nothing typed is lost
+    page.click("button[value=send]")
+    assert "/requests/" in page.url
+    assert "Your request has been sent." in page.text_content("main")
+    assert "The survivor-informed check found" in page.text_content("main")
