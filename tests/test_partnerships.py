@@ -256,6 +256,14 @@ def test_the_whole_path_through_the_pages(app: Flask, parties: dict) -> None:
     agency.post(f"/requests/{request_id}/move", data={"to": "completed"})
     page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "completed" in page and "Which dates?" in page and "January." in page
+    assert "Private feedback" in page
+    agency.post(f"/requests/{request_id}/feedback", data={"respectful": "yes", "paid_on_time": "na"})
+    member.post(f"/requests/{request_id}/feedback", data={"respectful": "yes", "paid_on_time": "yes"})
+    twice = member.post(f"/requests/{request_id}/feedback", data={"respectful": "no"}, follow_redirects=True)
+    assert "already left feedback" in twice.get_data(as_text=True)
+    from directory.partnerships.models import RequestFeedback
+
+    assert db.session.scalar(sa.select(sa.func.count(RequestFeedback.id))) == 2
 
 
 def test_unverified_agencies_are_refused_the_form(app: Flask, parties: dict) -> None:
@@ -440,3 +448,42 @@ def test_the_agency_sees_its_requests_counted_by_state(app: Flask, parties: dict
     client.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
     page = client.get("/requests").get_data(as_text=True)
     assert "accepted: <strong>1</strong>" in page and "sent: <strong>1</strong>" in page
+
+
+def test_a_draft_is_the_agencys_own_until_sent_and_its_findings_are_those_of_sending(
+    app: Flask, parties: dict
+) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    member = app.test_client()
+    member.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
+    url = f"/organizations/{parties['org'].slug}/request"
+    saved = agency.post(url, data={**FORM, "languages": "en, sw", "form_token": "d", "action": "draft"})
+    request_id = int(saved.location.rsplit("/", 1)[1])
+    draft_request = db.session.get(PartnershipRequest, request_id)
+    assert draft_request.state is RequestState.DRAFT and draft_request.findings == []
+    assert draft_request.languages == ["en", "sw"]
+    assert member.get(f"/requests/{request_id}").status_code == 404  # not the organization's yet
+    assert "Labour inspection training" not in member.get("/requests").get_data(as_text=True)
+    agency.post(f"/requests/{request_id}/move", data={"to": "sent"})
+    db.session.expire_all()
+    sent = db.session.get(PartnershipRequest, request_id)
+    assert sent.state is RequestState.SENT and [f["code"] for f in sent.findings] == ["unpaid"]
+    assert member.get(f"/requests/{request_id}").status_code == 200
+
+
+def test_unknown_languages_are_refused_at_the_field(app: Flask, parties: dict) -> None:
+    from .conftest import PASSWORD
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    page = agency.post(
+        f"/organizations/{parties['org'].slug}/request",
+        data={**FORM, "languages": "en, elvish", "form_token": "x", "action": "send"},
+    ).get_data(as_text=True)
+    assert "Unknown language code(s): elvish." in page
+    assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 0

@@ -40,6 +40,11 @@ class RequestForm(FlaskForm):
     end_date = DateField(_l("End"), validators=[Optional()])
     mode = RadioField(_l("Where"), validators=[DataRequired()])
     place = StringField(_l("Place (if in person)"), validators=[Optional(), Length(max=200)])
+    languages = StringField(
+        _l("Languages"),
+        validators=[Optional(), Length(max=100)],
+        description=_l("Two-letter codes separated by commas, e.g. en, sw."),
+    )
     concerns = CheckboxesField(_l("Forms of trafficking the project concerns"))
     perspectives = CheckboxesField(_l("Perspectives you seek"))
     diversity = CheckboxesField(_l("Diversity you seek"))

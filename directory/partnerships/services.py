@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
+from .. import regions
 from ..accounts.models import Role, User
 from ..audit.services import record
 from ..db import now_utc
@@ -74,17 +75,22 @@ class RequestDraft:
     commitments: list[str] = field(default_factory=list)
 
     def terms(self) -> RequestTerms:
-        return RequestTerms(
-            stages=frozenset(Stage(s) for s in self.stages),
-            maturity=Maturity(self.maturity),
-            paid=self.paid,
-            respond_by=self.respond_by,
-            start=self.start_date,
-            concerns=frozenset(self.concerns),
-            perspectives=frozenset(self.perspectives),
-            asks_personal_story=self.asks_personal_story,
-            commitments=frozenset(Commitment(c) for c in self.commitments),
-        )
+        return terms_of(self)
+
+
+def terms_of(source: Any) -> RequestTerms:
+    """The terms the check looks at, from a draft or a stored request (they share the field names)."""
+    return RequestTerms(
+        stages=frozenset(Stage(s) for s in source.stages),
+        maturity=Maturity(source.maturity),
+        paid=source.paid,
+        respond_by=source.respond_by,
+        start=source.start_date,
+        concerns=frozenset(source.concerns),
+        perspectives=frozenset(source.perspectives),
+        asks_personal_story=source.asks_personal_story,
+        commitments=frozenset(Commitment(c) for c in source.commitments),
+    )
 
 
 class _Problems(dict[str, list[str]]):
@@ -117,6 +123,9 @@ def _check_project(draft: RequestDraft, problems: _Problems) -> None:
             problems.add(name, _("Unknown choice."))
     if any(c not in {m.value for m in Commitment} for c in draft.commitments):
         problems.add("commitments", _("Unknown commitment."))
+    bad_languages = [code for code in draft.languages if not regions.is_language(code)]
+    if bad_languages:
+        problems.add("languages", _("Unknown language code(s): %(codes)s.", codes=", ".join(bad_languages)))
 
 
 def _check_pay(draft: RequestDraft, problems: _Problems) -> None:
@@ -165,6 +174,8 @@ def send_requests(
     form_token: str,
     today: date,
     settings: Settings | None = None,
+    *,
+    as_draft: bool = False,
 ) -> list[PartnershipRequest]:
     """One request per organization (none sees the others), each carrying the check's findings.
 
@@ -189,17 +200,18 @@ def send_requests(
             raise RequestError(_("%(name)s is not taking requests at the moment.", name=org.name))
         values = asdict(draft)
         values["currency"] = (values["currency"] or "").upper() or None
+        state = RequestState.DRAFT if as_draft else RequestState.SENT
         request = PartnershipRequest(
             agency_id=agency.id,
             organization_id=org.id,
             created_by_id=user.id,
             form_token=form_token,
-            state=RequestState.SENT,
-            findings=findings,
-            sent_at=now_utc(),
+            state=state,
+            findings=[] if as_draft else findings,
+            sent_at=None if as_draft else now_utc(),
             **values,
         )
-        request.events.append(RequestEvent(from_state=None, to_state=RequestState.SENT.value, by_id=user.id))
+        request.events.append(RequestEvent(from_state=None, to_state=state.value, by_id=user.id))
         db.session.add(request)
         out.append(request)
     return out
@@ -215,11 +227,20 @@ def party_of(user: User, request: PartnershipRequest) -> Party | None:
 
 
 def can_see(user: User, request: PartnershipRequest) -> bool:
-    """Only the two parties and admins can see a request."""
-    return user.role is Role.ADMIN or party_of(user, request) is not None
+    """Only the two parties and admins can see a request (a draft: only its agency)."""
+    party = party_of(user, request)
+    if request.state is RequestState.DRAFT:
+        return party is Party.AGENCY
+    return user.role is Role.ADMIN or party is not None
 
 
-def move(request: PartnershipRequest, user: User, to: RequestState, note: str = "") -> None:
+def move(
+    request: PartnershipRequest,
+    user: User,
+    to: RequestState,
+    note: str = "",
+    settings: Settings | None = None,
+) -> None:
     """Change the request's state when ``user``'s side may (see REQUEST_TRANSITIONS); keep the history."""
     party = party_of(user, request)
     allowed = REQUEST_TRANSITIONS.get((request.state, to), frozenset())
@@ -235,6 +256,12 @@ def move(request: PartnershipRequest, user: User, to: RequestState, note: str = 
         RequestEvent(from_state=request.state.value, to_state=to.value, by_id=user.id, note=note)
     )
     record(user, f"request.{to.value}", "partnership_request", request.id)
+    if request.state is RequestState.DRAFT and to is RequestState.SENT:
+        # Sending a draft: the findings are those at the moment of sending.
+        request.sent_at = now_utc()
+        request.findings = [
+            asdict(f) for f in check_request(terms_of(request), request.sent_at.date(), settings)
+        ]
     request.state = to
 
 

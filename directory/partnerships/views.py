@@ -48,6 +48,7 @@ def _draft(form: RequestForm) -> services.RequestDraft:
         end_date=form.end_date.data,
         mode=form.mode.data or "",
         place=form.place.data or "",
+        languages=[c.strip().lower() for c in (form.languages.data or "").split(",") if c.strip()],
         concerns=form.concerns.data or [],
         perspectives=form.perspectives.data or [],
         diversity=form.diversity.data or [],
@@ -99,8 +100,9 @@ def _request_form(orgs: list[Organization]) -> str | Response:
         if not problems:
             today = now_utc().date()
             findings = check_request(draft.terms(), today, check_settings())
-            if request.form.get("action") == "send":
-                sent = _send(receiving, draft, form.form_token.data or "", today)
+            action = request.form.get("action")
+            if action in ("send", "draft"):
+                sent = _send(receiving, draft, form.form_token.data or "", today, as_draft=action == "draft")
                 if sent:
                     if len(sent) == 1:
                         return redirect(url_for("partnerships.show", request_id=sent[0].id))
@@ -110,13 +112,21 @@ def _request_form(orgs: list[Organization]) -> str | Response:
     )
 
 
-def _send(orgs: list[Organization], draft: services.RequestDraft, token: str, today: date) -> list:
-    """Send, notify each organization's members, and say so; [] when refused (the reason is flashed)."""
+def _send(
+    orgs: list[Organization], draft: services.RequestDraft, token: str, today: date, as_draft: bool = False
+) -> list:
+    """Send (or keep as a draft), notify each organization's members, and say so; [] when refused."""
     try:
-        sent = services.send_requests(current_user, orgs, draft, token, today, check_settings())
+        sent = services.send_requests(
+            current_user, orgs, draft, token, today, check_settings(), as_draft=as_draft
+        )
     except services.RequestError as exc:
         flash(str(exc), "error")
         return []
+    if as_draft:
+        db.session.commit()
+        flash(_("Saved as a draft: only your agency sees it until you send it."), "success")
+        return sent
     notices = []
     for item in sent:
         people = services.other_side(item, current_user)
@@ -139,7 +149,9 @@ def index() -> str:
     query = sa.select(PartnershipRequest).order_by(PartnershipRequest.id.desc())
     if current_user.role is Role.AGENCY_MEMBER:
         query = query.where(PartnershipRequest.agency_id == current_user.agency_id)
-    elif current_user.role is Role.ORG_MEMBER:
+    else:  # drafts are the agency's own until sent
+        query = query.where(PartnershipRequest.state != RequestState.DRAFT)
+    if current_user.role is Role.ORG_MEMBER:
         query = query.where(PartnershipRequest.organization_id == current_user.organization_id)
     requests = db.session.scalars(query.limit(200)).all()
     return render_template("partnerships/index.html", requests=requests)
@@ -223,7 +235,7 @@ def move(request_id: int) -> Response:
         return redirect(url_for("partnerships.show", request_id=found.id))
     return _act(
         found,
-        lambda: services.move(found, current_user, to, request.form.get("note", "")),
+        lambda: services.move(found, current_user, to, request.form.get("note", ""), check_settings()),
         _("Done."),
         lambda: _("“%(title)s” is now: %(state)s", title=found.title, state=to.value.replace("_", " ")),
     )
