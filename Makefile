@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test lint format bench bench-smoke messages clean
+.PHONY: run serve test lint format bench bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ run: $(VENV)/.installed
 	$(FLASK) geo build
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production-style: migrations, then gunicorn with several workers on 127.0.0.1 (see gunicorn.conf.py).
+serve: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(FLASK) geo build
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

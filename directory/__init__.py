@@ -25,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, overrides)
+    trust_proxy(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -39,6 +40,16 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if overrides:
         app.config.update(overrides)
     logging.basicConfig(level=logging.INFO)
+
+
+def trust_proxy(app: Flask) -> None:
+    """Behind a reverse proxy (PROXY_HOPS=1), take the client address and scheme from its headers, so
+    throttling counts real addresses. Never enable it without a proxy: the headers could be forged."""
+    hops = int(app.config.get("PROXY_HOPS", 0))
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -48,6 +48,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # Reverse proxies in front of the app (0: none); see directory.trust_proxy.
+        "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         # No uploads: a megabyte is far more than any form needs.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",

@@ -1,0 +1,13 @@
+"""gunicorn settings for `make serve`; every value can be overridden from the environment."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("THREADS", "1"))
+timeout = int(os.environ.get("TIMEOUT", "30"))
+accesslog = "-"
+# Each worker builds its own search index on first use; nothing a worker keeps is needed by another
+# (sessions are signed cookies, caches are checked against the database's search generation).
+preload_app = False

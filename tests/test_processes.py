@@ -1,0 +1,99 @@
+"""Several server processes: a change made anywhere is seen by every gunicorn worker at once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from directory import create_app
+from directory.extensions import db
+from directory.organizations.models import ListingStatus, Organization
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (a local test server)
+        return response.read().decode()
+
+
+@pytest.fixture
+def served(
+    template_db: Path, tmp_path: Path, app_config: Callable[[Path], dict[str, Any]]
+) -> Iterator[tuple[str, Path]]:
+    database = tmp_path / "served.sqlite3"
+    shutil.copyfile(template_db, database)
+    config = app_config(database)
+    config.pop("SERVER_NAME")
+    app = create_app(config)
+    with app.app_context():
+        from directory.geo import get_geo
+        from directory.organizations.services import OrganizationInput, create_organization
+
+        create_organization(
+            OrganizationInput(name="Harbour Voices", country_code="TH", city="Bangkok", summary="Fishing."),
+            get_geo().gazetteer,
+            status=ListingStatus.APPROVED,
+        )
+        db.session.commit()
+        db.engine.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "test",
+        "WEB_CONCURRENCY": "2",
+        "PORT": str(port),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                _get(base + "/api/v1/organizations?per_page=1")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base, database
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, Path]) -> None:
+    import json
+
+    base, database = served
+    url = base + "/api/v1/organizations?q=harbour"
+    # enough requests that both workers have built and cached their index
+    assert all(json.loads(_get(url))["total"] == 1 for _ in range(20))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "test"})
+    with app.app_context():  # another process changes the listing, as an admin's request would
+        org = db.session.scalar(db.select(Organization))
+        org.status = ListingStatus.SUSPENDED
+        db.session.commit()
+        db.engine.dispose()
+    assert all(json.loads(_get(url))["total"] == 0 for _ in range(20))
