@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
 from .api.views import facet_label
+from .labels import state_label
 
 
 def _unread() -> int:
@@ -28,6 +29,7 @@ def register(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "unread_requests": _unread,
+            "state_label": state_label,
             "term_label": vocab.label,
             "taxonomy_name": lambda t: str(vocab.TAXONOMY_NAMES[t]),
             "country_name": regions.country_name,
