@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from . import regions, vocab
+
 STATE_LABELS: dict[str, object] = {
     # listings and revisions
     "draft": _l("draft"),
@@ -29,3 +31,14 @@ def state_label(state: object) -> str:
     """The label of a state (an enum member or its value); the value itself when unknown."""
     value = getattr(state, "value", state)
     return str(STATE_LABELS.get(str(value), str(value).replace("_", " ")))
+
+
+def facet_label(dim: str, value: str, locale: str | None = None) -> str:
+    """The label of one facet value in the reader's language."""
+    if dim in ("country", "serves"):
+        return regions.country_name(value, locale)
+    if dim == "region":
+        return regions.region_name(value)
+    if dim == "language":
+        return regions.language_name(value, locale)
+    return vocab.label(dim, value)

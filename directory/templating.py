@@ -8,8 +8,7 @@ from flask import Flask, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
-from .api.views import facet_label
-from .labels import state_label
+from .labels import facet_label, state_label
 
 
 def _unread() -> int:

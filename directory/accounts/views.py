@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..agencies.models import AgencyType
 from ..extensions import db
+from ..formerrors import show_errors
 from ..organizations.services import ListingValidationError
 from . import invitations, services
 from . import two_factor as totp
@@ -47,17 +48,6 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _show_errors(form: object, errors: dict[str, list[str]]) -> None:
-    """Attach service errors to the form's fields (or flash those that belong to no field)."""
-    for name, messages in errors.items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *messages]
-        else:
-            for message in messages:
-                flash(message, "error")
-
-
 _ORG_FIELDS = {"name": "org_name", "country_code": "country_code", "city": "city"}
 
 
@@ -72,9 +62,9 @@ def register_organization() -> str | Response:
                 person, form.org_name.data, form.country_code.data, form.city.data or ""
             )
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         except ListingValidationError as exc:
-            _show_errors(form, {_ORG_FIELDS.get(k, k): v for k, v in exc.errors.items()})
+            show_errors(form, {_ORG_FIELDS.get(k, k): v for k, v in exc.errors.items()})
         else:
             return _registered(result)
     return render_template("accounts/register_organization.html", form=form)
@@ -96,7 +86,7 @@ def register_agency() -> str | Response:
                 form.description.data,
             )
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             return _registered(result)
     return render_template("accounts/register_agency.html", form=form)
@@ -175,7 +165,7 @@ def account() -> str | Response:
                     current_user, email_form.email.data, email_form.password.data
                 )
             except AccountError as exc:
-                _show_errors(email_form, exc.errors)
+                show_errors(email_form, exc.errors)
             else:
                 db.session.commit()
                 if confirm_to is not None:
@@ -190,7 +180,7 @@ def account() -> str | Response:
                     current_user, password_form.current_password.data, password_form.new_password.data
                 )
             except AccountError as exc:
-                _show_errors(password_form, exc.errors)
+                show_errors(password_form, exc.errors)
             else:
                 db.session.commit()
                 # A fresh cookie for this session (all others are now void); the real object, not the proxy.
@@ -213,7 +203,7 @@ def delete_account() -> str | Response:
         try:
             services.delete_account(current_user._get_current_object(), form.password.data)
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             db.session.commit()
             logout_user()
@@ -241,7 +231,7 @@ def reset_password_page(token: str) -> str | Response:
         try:
             services.reset_password(token, form.password.data)
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             db.session.commit()
             flash(_("Your password is changed. You can sign in now."), "success")
@@ -324,7 +314,7 @@ def members() -> str | Response:
         try:
             token = invitations.invite(user, form.email.data)
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             db.session.commit()
             invitations.send_invitation(form.email.data, token, user)
@@ -345,7 +335,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         try:
             user = invitations.accept(invitation, form.display_name.data, form.password.data)
         except AccountError as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             db.session.commit()
             login_user(user)

@@ -9,9 +9,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import regions, vocab
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..labels import facet_label
 from ..organizations.public import profile_for, profile_json, summary_json
 from ..search import SearchParamError, SearchResults, parse_params, search
 
@@ -41,17 +41,6 @@ def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
         items.sort(key=lambda item: (-item["count"], item["label"]))
         out[dim] = items
     return out
-
-
-def facet_label(dim: str, value: str, locale: str | None = None) -> str:
-    """The label of one facet value in the reader's language."""
-    if dim in ("country", "serves"):
-        return regions.country_name(value, locale)
-    if dim == "region":
-        return regions.region_name(value)
-    if dim == "language":
-        return regions.language_name(value, locale)
-    return vocab.label(dim, value)
 
 
 @bp.get("/organizations")

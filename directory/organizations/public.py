@@ -138,18 +138,22 @@ def profile_json(org: Organization, contacts: Contacts) -> dict[str, Any]:
     }
 
 
+def public_organization(slug: str) -> Organization | None:
+    """The published listing with this slug; None for unknown or unpublished ones."""
+    return db.session.scalar(
+        sa.select(Organization).where(
+            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
+        )
+    )
+
+
 def profile_for(slug: str, viewer: Any | None) -> tuple[Organization, Contacts] | None:
     """A public listing and the contacts ``viewer`` may see; None when no such public listing.
 
     Each time contact details that are not public are shown to an agency, that is audited (the caller
     commits).
     """
-
-    org = db.session.scalar(
-        sa.select(Organization).where(
-            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
-        )
-    )
+    org = public_organization(slug)
     if org is None:
         return None
     contacts = visible_contacts(org, viewer)

@@ -17,8 +17,10 @@ from ..accounts.access import agency_member_required
 from ..accounts.models import Role
 from ..db import now_utc
 from ..extensions import db
+from ..formerrors import show_errors
 from ..mail import send_mail
 from ..organizations.models import ListingStatus, Organization
+from ..organizations.public import public_organization
 from . import services
 from .checks import Settings, check_request
 from .forms import RequestForm
@@ -61,8 +63,7 @@ def _draft(form: RequestForm) -> services.RequestDraft:
 @agency_member_required
 def new_request(slug: str) -> str | Response:
     """Ask one organization to take part in a project; the survivor-informed check runs first."""
-    public = Organization.status == ListingStatus.APPROVED
-    org = db.session.scalar(sa.select(Organization).where(Organization.slug == slug, public))
+    org = public_organization(slug)
     if org is None:
         abort(404)
     return _request_form([org])
@@ -95,8 +96,7 @@ def _request_form(orgs: list[Organization]) -> str | Response:
     if form.validate_on_submit():
         draft = _draft(form)
         problems = services.validate_draft(draft)
-        for name, messages in problems.items():
-            getattr(form, name).errors = [*getattr(form, name).errors, *messages]
+        show_errors(form, problems)
         if not problems:
             today = now_utc().date()
             findings = check_request(draft.terms(), today, check_settings())

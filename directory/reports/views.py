@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ..extensions import db
-from ..organizations.models import ListingStatus, Organization
+from ..organizations.public import public_organization
 from .forms import ReportForm
 from .models import ReportReason
 from .services import ReportThrottledError, file_report
@@ -19,11 +18,7 @@ bp = Blueprint("reports", __name__)
 @bp.route("/organizations/<slug>/report", methods=["GET", "POST"])
 def report(slug: str) -> str | Response | tuple[str, int]:
     """Anyone can flag a public listing; the report goes to the admins' queue."""
-    org = db.session.scalar(
-        sa.select(Organization).where(
-            Organization.slug == slug, Organization.status == ListingStatus.APPROVED
-        )
-    )
+    org = public_organization(slug)
     if org is None:
         abort(404)
     form = ReportForm()

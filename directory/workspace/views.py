@@ -12,6 +12,7 @@ from ..accounts.forms import DeleteAccountForm
 from ..accounts.passwords import verify_password
 from ..accounts.services import delete_organization
 from ..extensions import db
+from ..formerrors import show_errors
 from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Visibility
@@ -101,12 +102,7 @@ def edit() -> str | Response:
                 "error",
             )
         except ListingValidationError as exc:
-            for name, messages in exc.errors.items():
-                field = getattr(form, name, None)
-                if field is not None:
-                    field.errors = [*field.errors, *messages]
-                else:
-                    flash(" ".join(messages), "error")
+            show_errors(form, exc.errors)
         else:
             db.session.commit()
             if result.for_review:
