@@ -1,19 +1,29 @@
-"""Test fixtures: an app on a fresh database built by the real migrations, and factories.
+"""Test fixtures: an app on a database built by the real migrations, and factories.
 
-The migrations run once per session into a template database; each test gets its own copy, so every
-test starts from exactly what ``flask db upgrade`` builds, without paying for the migrations again.
+Two databases, one suite. By default the tests run on SQLite: the migrations run once per session into a
+template file and each test gets its own copy. With ``TEST_DATABASE_URL`` set to a PostgreSQL URL
+(``postgresql+psycopg://...``; ``.ci/run`` starts a throwaway server) the migrations run once into a
+template database, and each test runs inside one transaction that is rolled back at its end: every
+session the app opens joins that transaction through a savepoint, so the app commits as usual and the
+next test still starts from exactly what ``flask db upgrade`` builds.
+
+Tests that need a database other processes or threads can see (a gunicorn server, a live server for the
+browser, the migrations themselves) ask ``databases.create()`` for a separate, committed one.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import itertools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
@@ -26,34 +36,103 @@ from directory.organizations.services import OrganizationInput, create_organizat
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: PostgreSQL for this run, or None for SQLite.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+ON_POSTGRESQL = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))
+if TEST_DATABASE_URL and not ON_POSTGRESQL:
+    raise RuntimeError("TEST_DATABASE_URL must be a postgresql+psycopg:// URL (SQLite needs no setting)")
 
-def _config(database: Path) -> dict[str, Any]:
+
+def pytest_report_header() -> str:
+    return f"database: {'PostgreSQL (TEST_DATABASE_URL)' if ON_POSTGRESQL else 'SQLite'}"
+
+
+def _config(url: str, folder: Path) -> dict[str, Any]:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+        "SQLALCHEMY_DATABASE_URI": url,
         "SERVER_NAME": "localhost",
-        "MAIL_OUTBOX": str(database.parent / "outbox"),
+        "MAIL_OUTBOX": str(folder / "outbox"),
         "LOGIN_SLOWDOWN_SECONDS": 0.01,
     }
 
 
 @pytest.fixture(scope="session")
-def app_config() -> Callable[[Path], dict[str, Any]]:
-    """Builds the test configuration for an app on the given database file."""
+def app_config() -> Callable[[str, Path], dict[str, Any]]:
+    """Builds the test configuration for an app on the given database URL (mail goes to ``folder``)."""
     return _config
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database built once by the migrations (``flask db upgrade``), copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    app = create_app(_config(path))
+def _migrate(url: str, folder: Path) -> None:
+    app = create_app(_config(url, folder))
     with app.app_context():
         upgrade()
         get_geo().gazetteer.ensure_built()
         db.engine.dispose()
-    return path
+
+
+class Databases:
+    """Databases built by the migrations: the per-test one and separate, committed ones."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._count = itertools.count(1)
+        self._created: list[str] = []
+        if ON_POSTGRESQL:
+            assert TEST_DATABASE_URL
+            self.url = sa.make_url(TEST_DATABASE_URL)
+            self.template_name = f"{self.url.database}_template"
+            self._admin = sa.create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+            self._recreate(self.template_name, template=None)
+            _migrate(self.url.set(database=self.template_name).render_as_string(False), folder)
+            self._recreate(self.url.database or "", template=self.template_name)
+        else:
+            self.template = folder / "template.sqlite3"
+            _migrate(f"sqlite:///{self.template}", folder)
+
+    def _recreate(self, name: str, template: str | None) -> None:
+        with self._admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            suffix = f' TEMPLATE "{template}"' if template else ""
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"{suffix}'))
+
+    def per_test_url(self, tmp_path: Path) -> str:
+        """The URL for one test's app: the shared PostgreSQL database, or a fresh SQLite copy."""
+        if ON_POSTGRESQL:
+            return self.url.render_as_string(False)
+        return self.create(tmp_path)
+
+    def create(self, folder: Path) -> str:
+        """A separate database that other threads and processes can see; returns its URL."""
+        if ON_POSTGRESQL:
+            name = f"{self.url.database}_{next(self._count)}"
+            self._recreate(name, template=self.template_name)
+            self._created.append(name)
+            return self.url.set(database=name).render_as_string(False)
+        database = folder / f"db{next(self._count)}.sqlite3"
+        shutil.copyfile(self.template, database)
+        return f"sqlite:///{database}"
+
+    def close(self) -> None:
+        if ON_POSTGRESQL:
+            with self._admin.connect() as connection:
+                for name in self._created:
+                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            self._admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """The session's databases, built once by the migrations (``flask db upgrade``)."""
+    found = Databases(tmp_path_factory.mktemp("databases"))
+    yield found
+    found.close()
+
+
+if ON_POSTGRESQL:
+    # Sessions bound to a connection that is already in a transaction work inside a savepoint.
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
 
 
 class IsolatedClient(FlaskClient):
@@ -72,11 +151,33 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
-    database = tmp_path / "test.sqlite3"
-    shutil.copyfile(template_db, database)
-    app = create_app(_config(database))
+def app(databases: Databases, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(_config(databases.per_test_url(tmp_path), tmp_path))
     app.test_client_class = IsolatedClient
+    with app.app_context():
+        if not ON_POSTGRESQL:
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+            return
+        engine = db.engine
+        connection = engine.connect()
+        outer = connection.begin()
+        # Every session of this app, in any application context, now uses this one connection.
+        db._app_engines[app][None] = connection  # type: ignore[assignment]  # noqa: SLF001
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            outer.rollback()
+            connection.close()
+            engine.dispose()
+
+
+@pytest.fixture
+def fresh_app(databases: Databases, tmp_path: Path) -> Iterator[Flask]:
+    """An app on its own committed database, for tests that need a real engine (the migrations)."""
+    app = create_app(_config(databases.create(tmp_path), tmp_path))
     with app.app_context():
         yield app
         db.session.remove()

@@ -250,8 +250,8 @@ def _client(app: Flask, role: str, people: dict[str, Any]) -> FlaskClient:
 
 def _snapshot() -> dict[str, list[tuple]]:
     tables = [t for t in db.metadata.sorted_tables if t.name != "login_attempt"]
-    with db.engine.connect() as connection:
-        return {t.name: sorted(map(tuple, connection.execute(sa.select(t)).all()), key=repr) for t in tables}
+    db.session.expire_all()
+    return {t.name: sorted(map(tuple, db.session.execute(sa.select(t)).all()), key=repr) for t in tables}
 
 
 def test_the_matrix_covers_every_route(app: Flask) -> None:

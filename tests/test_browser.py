@@ -7,7 +7,6 @@ is a failure, since ``.ci/run`` installs it.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,13 +32,12 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def app_for_live(
-    template_db: Path,
+    databases: Any,
     tmp_path_factory: pytest.TempPathFactory,
-    app_config: Callable[[Path], dict[str, Any]],
+    app_config: Callable[[str, Path], dict[str, Any]],
 ) -> Flask:
-    database = tmp_path_factory.mktemp("live") / "live.sqlite3"
-    shutil.copyfile(template_db, database)
-    config = app_config(database)
+    folder = tmp_path_factory.mktemp("live")
+    config = app_config(databases.create(folder), folder)
     config.pop("SERVER_NAME")
     config["WTF_CSRF_ENABLED"] = True  # the browser sends the real tokens
     app: Flask = create_app(config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -36,11 +35,10 @@ def _get(url: str) -> str:
 
 @pytest.fixture
 def served(
-    template_db: Path, tmp_path: Path, app_config: Callable[[Path], dict[str, Any]]
-) -> Iterator[tuple[str, Path]]:
-    database = tmp_path / "served.sqlite3"
-    shutil.copyfile(template_db, database)
-    config = app_config(database)
+    databases: Any, tmp_path: Path, app_config: Callable[[str, Path], dict[str, Any]]
+) -> Iterator[tuple[str, str]]:
+    url = databases.create(tmp_path)
+    config = app_config(url, tmp_path)
     config.pop("SERVER_NAME")
     app = create_app(config)
     with app.app_context():
@@ -57,7 +55,7 @@ def served(
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": url,
         "SECRET_KEY": "test",
         "WEB_CONCURRENCY": "2",
         "PORT": str(port),
@@ -77,20 +75,20 @@ def served(
                 break
             except OSError:
                 time.sleep(0.1)
-        yield base, database
+        yield base, url
     finally:
         server.terminate()
         server.wait(timeout=10)
 
 
-def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, Path]) -> None:
+def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, str]) -> None:
     import json
 
-    base, database = served
+    base, database_url = served
     url = base + "/api/v1/organizations?q=harbour"
     # enough requests that both workers have built and cached their index
     assert all(json.loads(_get(url))["total"] == 1 for _ in range(20))
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "test"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test"})
     with app.app_context():  # another process changes the listing, as an admin's request would
         org = db.session.scalar(db.select(Organization))
         org.status = ListingStatus.SUSPENDED

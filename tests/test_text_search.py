@@ -1,4 +1,4 @@
-"""The full-text rules, pinned by one table of cases (PostgreSQL will be held to the same table)."""
+"""The full-text rules, pinned by one table of cases that both SQLite (FTS5) and PostgreSQL must pass."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from directory.organizations.models import Organization
+from directory.search.sync import fts_row, tsvector_literal
 from directory.search.text import STOP_WORDS, document_tokens, parse_query
 
 DOCUMENTS = {
@@ -98,7 +99,23 @@ def test_query_tokens_are_always_quoted() -> None:
     assert query is not None
     expression = query.fts5()
     assert expression == '"fish" AND "name" AND ("near" OR "near"*)'
+    assert query.tsquery() == "'fish' & 'name' & ('near' | 'near':*)"
     assert parse_query("...") is None
+
+
+def test_the_postgresql_document_carries_each_field_with_its_weight() -> None:
+    row = fts_row(7, {"name": "Harbour Voices", "summary": "Fishing", "description": "harbour work"})
+    assert tsvector_literal(row) == "'harbour':1A,6D 'voices':2A 'voic':3A 'fishing':4B 'fish':5B 'work':7D"
+
+
+def test_a_word_in_the_name_and_in_a_rank_tie_is_ordered_by_name(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    """Both databases order equal scores the same way, so their pages are the same."""
+    make_org(name="Beta Fishers", description="Fishing.")
+    make_org(name="Alpha Fishers", description="Fishing.")
+    results = client.get("/api/v1/organizations", query_string={"q": "fishers"}).json["results"]
+    assert [r["name"] for r in results] == ["Alpha Fishers", "Beta Fishers"]
 
 
 def test_stop_words_are_dropped_except_the_last_word() -> None:

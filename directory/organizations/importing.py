@@ -225,7 +225,24 @@ def import_rows(
     if batch:
         report.created += _insert_batch(batch, term_ids, is_demo)
     db.session.commit()
+    if report.created:
+        refresh_statistics(db.session.connection())
+        db.session.commit()
     return report
+
+
+def refresh_statistics(connection: sa.Connection) -> None:
+    """After a bulk import, let the query planner see the tables as they now are.
+
+    On PostgreSQL: merge the full-text index's pending list (bulk inserts go there first, and the
+    planner avoids a GIN index with a long one) and ANALYZE the listing tables. On SQLite: ANALYZE.
+    """
+    tables = ["organization", "location", "organization_term", "language", "service_area"]
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT gin_clean_pending_list('ix_organization_fts_document')"))
+        tables.append("organization_fts")
+    for table in tables:
+        connection.execute(sa.text(f"ANALYZE {table}"))  # constant names, never user input
 
 
 def _insert_batch(

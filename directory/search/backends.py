@@ -1,4 +1,4 @@
-"""Database-specific parts of search: full-text matching. SQLite uses FTS5 (PostgreSQL comes later).
+"""Database-specific parts of search: full-text matching, with FTS5 on SQLite and tsvector on PostgreSQL.
 
 A backend answers one question: which organization ids match a :class:`~.text.TextQuery`, with a
 relevance score (lower is better) when asked. Everything else (filters, facets, proximity, sorting) is
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import numpy as np
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .sync import FTS_TABLE
@@ -23,6 +24,10 @@ class TextBackend(Protocol):
     def match(
         self, session: Session, query: TextQuery, with_score: bool
     ) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+    def statement(self, query: TextQuery) -> sa.TextClause:
+        """The statement that finds the matching ids (for :func:`explain`)."""
+        ...
 
 
 class SqliteFts5:
@@ -47,8 +52,57 @@ class SqliteFts5:
         rows = driver.execute(self._plain, (query.fts5(),)).fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), None
 
+    def statement(self, query: TextQuery) -> sa.TextClause:
+        return sa.text(self._plain.replace("?", ":query")).bindparams(query=query.fts5())
+
+
+class PostgresTsvector:
+    """Full text through the ``tsvector`` column kept by :mod:`.sync`, found through its GIN index.
+
+    The query is a ``tsquery`` written from the same tokens as FTS5's MATCH expression (quoted lexemes,
+    never parsed from what the person typed); relevance is ``ts_rank`` with the field weights, negated so
+    that lower is better, as with bm25.
+    """
+
+    _scored = sa.text(
+        f"SELECT organization_id, -ts_rank(document, q) FROM {FTS_TABLE}, "  # noqa: S608 (constant)
+        "CAST(:query AS tsquery) AS q WHERE document @@ q"
+    )
+    _plain = sa.text(
+        f"SELECT organization_id FROM {FTS_TABLE} WHERE document @@ CAST(:query AS tsquery)"  # noqa: S608
+    )
+
+    def match(
+        self, session: Session, query: TextQuery, with_score: bool
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        params = {"query": query.tsquery()}
+        if with_score:
+            rows = session.execute(self._scored, params).all()
+            table = np.array(rows, dtype=np.float64).reshape(-1, 2)
+            return table[:, 0].astype(np.int64), table[:, 1]
+        ids = session.scalars(self._plain, params).all()
+        return np.array(ids, dtype=np.int64), None
+
+    def statement(self, query: TextQuery) -> sa.TextClause:
+        return self._plain.bindparams(query=query.tsquery())
+
+
+_BACKENDS: dict[str, TextBackend] = {"sqlite": SqliteFts5(), "postgresql": PostgresTsvector()}
+
 
 def backend_for(dialect: str) -> TextBackend:
-    if dialect == "sqlite":
-        return SqliteFts5()
-    raise NotImplementedError(f"full-text search is not available on {dialect} yet")
+    """The full-text backend for a database dialect (``sqlite`` or ``postgresql``)."""
+    try:
+        return _BACKENDS[dialect]
+    except KeyError:
+        raise NotImplementedError(f"full-text search is not available on {dialect}") from None
+
+
+def explain(session: Session, statement: sa.Executable) -> str:
+    """The database's query plan for ``statement``, as text (which indexes it would use)."""
+    dialect = session.get_bind().dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.name == "sqlite":
+        rows = session.execute(sa.text("EXPLAIN QUERY PLAN " + sql)).all()
+        return "\n".join(str(row[-1]) for row in rows)
+    return "\n".join(session.scalars(sa.text("EXPLAIN " + sql)).all())

@@ -29,6 +29,16 @@ from .params import SearchParams
 from .text import TextQuery, parse_query
 
 
+def near_statement(center: Point, radius_km: float) -> sa.Select:
+    """The public points in the bounding box around ``center`` (served by ix_location_public_point)."""
+    box = bounding_box(center, radius_km)
+    lat, lon = Location.public_latitude, Location.public_longitude
+    lon_clause = sa.or_(*(lon.between(lo, hi) for lo, hi in box.lon_ranges))
+    return sa.select(Location.organization_id, lat, lon).where(
+        lat.between(box.min_lat, box.max_lat), lon_clause
+    )
+
+
 @dataclass(frozen=True)
 class Hit:
     organization: Organization
@@ -202,14 +212,7 @@ class SearchEngine:
         key = ("near", index.generation, center, radius_km)
         found = self.cache.get(key)
         if found is None:
-            box = bounding_box(center, radius_km)
-            lat, lon = Location.public_latitude, Location.public_longitude
-            lon_clause = sa.or_(*(lon.between(lo, hi) for lo, hi in box.lon_ranges))
-            rows = session.execute(
-                sa.select(Location.organization_id, lat, lon).where(
-                    lat.between(box.min_lat, box.max_lat), lon_clause
-                )
-            ).all()
+            rows = session.execute(near_statement(center, radius_km)).all()
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
             lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))

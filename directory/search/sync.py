@@ -1,7 +1,9 @@
 """Keeping search in step with the listings, on every flush, in the same transaction.
 
 * The full-text table gets each organization's tokens (see :mod:`.text`) when it is added or changed,
-  and loses them when it is deleted.
+  and loses them when it is deleted. On SQLite that table is FTS5, one column per field; on PostgreSQL
+  it holds one ``tsvector`` per organization, written here from the same tokens, each field with its
+  own weight (A to D), so PostgreSQL never parses or stems the text itself.
 * Any change to a listing bumps ``search_state.generation``, which tells every server process that
   its cached search index is stale (see :mod:`.index`).
 """
@@ -23,30 +25,66 @@ FTS_TABLE = "organization_fts"
 FTS_COLUMNS = ("name", "summary", "description", "leadership_narrative")
 
 
+#: PostgreSQL weight letters per field, strongest first; ts_rank's default weights for A, B, C, D
+#: (1.0, 0.4, 0.2, 0.1) are in the same proportions as FTS5's bm25 weights (see .backends.WEIGHTS).
+PG_WEIGHTS = {"name": "A", "summary": "B", "leadership_narrative": "C", "description": "D"}
+#: The largest word position a tsvector keeps.
+_PG_MAX_POSITION = 16383
+
+
 def fts_row(org_id: int, texts: dict[str, Any]) -> dict[str, Any]:
     """The tokens to index for one organization, keyed like the full-text table's columns."""
     return {"rowid": org_id, **{col: document_tokens(texts.get(col) or "") for col in FTS_COLUMNS}}
 
 
-_DELETE = sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :rowid")  # noqa: S608 (constant)
-_INSERT = sa.text(
-    f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "  # noqa: S608 (constants)
-    f"VALUES (:rowid, {', '.join(':' + c for c in FTS_COLUMNS)})"
-)
+def tsvector_literal(row: dict[str, Any]) -> str:
+    """The PostgreSQL tsvector text for a row from :func:`fts_row`: ``'word':1A,7A 'other':2B ...``.
+
+    Positions run on across the fields in a fixed order; tokens hold only letters and digits (see
+    :mod:`.text`), so quoting them is all the escaping they need.
+    """
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for column in FTS_COLUMNS:
+        weight = PG_WEIGHTS[column]
+        for token in row[column].split():
+            position = min(position + 1, _PG_MAX_POSITION)
+            positions.setdefault(token, []).append(f"{position}{weight}")
+    return " ".join(f"'{token}':{','.join(marks[:256])}" for token, marks in positions.items())
+
+
+_DELETE = {
+    "sqlite": sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :rowid"),  # noqa: S608 (constant)
+    "postgresql": sa.text(f"DELETE FROM {FTS_TABLE} WHERE organization_id = :rowid"),  # noqa: S608
+}
+_INSERT = {
+    "sqlite": sa.text(
+        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "  # noqa: S608 (constants)
+        f"VALUES (:rowid, {', '.join(':' + c for c in FTS_COLUMNS)})"
+    ),
+    "postgresql": sa.text(
+        f"INSERT INTO {FTS_TABLE} (organization_id, document) "  # noqa: S608 (constant)
+        "VALUES (:rowid, CAST(:document AS tsvector))"
+    ),
+}
 
 
 def index_documents(connection: Connection, rows: list[dict[str, Any]], *, replace: bool) -> None:
     """Write full-text rows (from :func:`fts_row`); with ``replace``, drop their old rows first."""
-    if connection.dialect.name != "sqlite" or not rows:
+    dialect = connection.dialect.name
+    if dialect not in _INSERT or not rows:
         return
     if replace:
-        connection.execute(_DELETE, [{"rowid": r["rowid"]} for r in rows])
-    connection.execute(_INSERT, rows)
+        connection.execute(_DELETE[dialect], [{"rowid": r["rowid"]} for r in rows])
+    if dialect == "postgresql":
+        rows = [{"rowid": r["rowid"], "document": tsvector_literal(r)} for r in rows]
+    connection.execute(_INSERT[dialect], rows)
 
 
 def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
-    if connection.dialect.name == "sqlite" and org_ids:
-        connection.execute(_DELETE, [{"rowid": i} for i in org_ids])
+    dialect = connection.dialect.name
+    if dialect in _DELETE and org_ids:
+        connection.execute(_DELETE[dialect], [{"rowid": i} for i in org_ids])
 
 
 def bump_generation(connection: Connection) -> None:

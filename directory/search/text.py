@@ -86,6 +86,12 @@ class TextQuery:
         parts.append(f'("{self.last_stem}" OR "{self.last_prefix}"*)')
         return " AND ".join(parts)
 
+    def tsquery(self) -> str:
+        """The same query as a PostgreSQL ``tsquery``: quoted lexemes, the last as stem or prefix."""
+        parts = [f"'{token}'" for token in self.required]
+        parts.append(f"('{self.last_stem}' | '{self.last_prefix}':*)")
+        return " & ".join(parts)
+
 
 def parse_query(text: str) -> TextQuery | None:
     """Turn what a person typed into a TextQuery; None when it holds no word at all."""
