@@ -88,4 +88,6 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SEARCH_MAX_QUERY_LENGTH": 200,
         "SEARCH_DEFAULT_RADIUS_KM": _env_int("SEARCH_DEFAULT_RADIUS_KM", 100),
         "SEARCH_MAX_RADIUS_KM": 20_000,
+        # Per-worker cache of text and place matches, in MB (0 turns it off).
+        "SEARCH_CACHE_MB": _env_int("SEARCH_CACHE_MB", 32),
     }

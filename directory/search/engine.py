@@ -117,6 +117,8 @@ class ResultCache:
             return found
 
     def put(self, key: tuple, value: Matches) -> None:
+        if self.max_bytes <= 0:  # caching turned off
+            return
         with self._lock:
             if key in self._data:
                 self._bytes -= self._data.pop(key).nbytes
@@ -134,9 +136,9 @@ class ResultCache:
 class SearchEngine:
     """Per-process search state (index and caches) and the search itself."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache_bytes: int = 32 * 1024 * 1024) -> None:
         self.index_cache = IndexCache()
-        self.cache = ResultCache()
+        self.cache = ResultCache(cache_bytes)
 
     def clear(self) -> None:
         self.index_cache.clear()
