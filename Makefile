@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test lint format bench bench-smoke messages clean
+.PHONY: run serve test lint format bench bench-http bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ format: $(VENV)/.installed-dev
 N ?= 100000
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows $(N)
+
+# HTTP benchmark: gunicorn against Datasette at N rows, on SQLite and PostgreSQL (see bench/RESULTS.md).
+bench-http: $(VENV)/.installed-bench
+	$(BIN)/python bench/http_bench.py --rows $(N)
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3

@@ -82,6 +82,13 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # The survivor-informed check on partnership requests.
         "PARTNERSHIP_MIN_WORKING_DAYS": _env_int("PARTNERSHIP_MIN_WORKING_DAYS", 10),
         "PARTNERSHIP_MIN_START_DAYS": _env_int("PARTNERSHIP_MIN_START_DAYS", 14),
+        # Rate limits on form posts that send mail or create records (per client address). The counters
+        # live in RATELIMIT_STORAGE_URI: memory:// keeps them per worker (each of N workers allows the
+        # limit); redis://host:6379 or memcached://host:11211 shares them between workers and servers.
+        # Sign-in throttling does not depend on this: it is counted in the database.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        "RATELIMIT_FORMS": os.environ.get("RATELIMIT_FORMS", "10 per hour"),
         # Search.
         "SEARCH_PER_PAGE": _env_int("SEARCH_PER_PAGE", 20),
         "SEARCH_MAX_PER_PAGE": 100,

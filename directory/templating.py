@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import Flask, url_for
+from flask import Flask, g, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
@@ -20,6 +21,31 @@ def _unread() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+#: What url_for leaves unescaped in a query string (werkzeug's choice), so links look the same.
+QUERY_SAFE = "!$'()*,/:;?@"
+
+
+def search_url(**args: Any) -> str:
+    """A link to the search page with these arguments (lists repeat the name), as ``url_for`` would
+    build it. A search page has hundreds of such links, so the route is resolved once per request."""
+    base = g.get("_search_base")
+    if base is None:
+        base = g._search_base = url_for("organizations.search_page")
+    items = [
+        (name, item)
+        for name, value in args.items()
+        for item in (value if isinstance(value, list | tuple) else [value])
+        if item is not None
+    ]
+    return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
+
+
+def _facet_items(results: Any, dim: str) -> Any:
+    from .organizations.facets import facet_items
+
+    return facet_items(results, dim)
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -29,11 +55,12 @@ def register(app: Flask) -> None:
             "format_datetime": format_datetime,
             "unread_requests": _unread,
             "state_label": state_label,
-            "term_label": vocab.label,
+            "term_label": facet_label,  # the same labels, cached per language
             "taxonomy_name": lambda t: str(vocab.TAXONOMY_NAMES[t]),
             "country_name": regions.country_name,
             "region_name": regions.region_name,
             "language_name": regions.language_name,
             "facet_label": facet_label,
-            "search_url": lambda **args: url_for("organizations.search_page", **args),
+            "facet_items": _facet_items,
+            "search_url": search_url,
         }

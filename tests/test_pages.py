@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from directory.organizations.models import Organization
@@ -134,3 +135,49 @@ def test_contacts_follow_their_visibility(
     db.session.commit()
     page = seen_by(None)
     assert re.search(r"Verified on \w+ \d+, \d{4}\.", page) and "Needs re-verification" not in page
+
+
+def test_search_links_are_built_as_url_for_builds_them(app: Flask) -> None:
+    from flask import url_for
+
+    from directory.templating import search_url
+
+    cases = [
+        {},
+        {"q": "micro finance & co", "country": ["CM", "NG"], "page": 2},
+        {"q": "Yaoundé’s “best”", "near": "4.05,9.7", "radius_km": "250", "focus": []},
+    ]
+    with app.test_request_context("/"):
+        for args in cases:
+            assert search_url(**args) == url_for("organizations.search_page", **args)
+
+
+def test_facet_links_toggle_one_value_and_keep_the_rest_of_the_search(
+    app: Flask, client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    from directory.organizations.facets import facet_items
+    from directory.search import parse_params, search
+    from directory.templating import search_url
+
+    make_org(
+        name="Kivu Fishers",
+        country_code="CD",
+        city="Goma",
+        focus=["micro-finance", "youth"],
+        languages=["sw"],
+    )
+    make_org(name="Douala Fishers", focus=["youth", "micro-finance"], languages=["fr"], serves=["CM"])
+    query = "q=fishers&country=CM&focus=youth&near=Douala&radius_km=5000&sort=name&per_page=5&page=2"
+    with app.test_request_context("/organizations?" + query):
+        from flask import request
+
+        params = parse_params(request.args, app.config)
+        results = search(params)
+        for dim in ("region", "country", "focus", "language", "serves"):
+            items = facet_items(results, dim)
+            assert items, dim
+            for item in items:
+                assert item.url == search_url(**params.toggled(dim, item.value)), (dim, item.value)
+        countries = {item.value: item for item in facet_items(results, "country")}
+        assert countries["CM"].selected and "country=CM" not in countries["CM"].url
+        assert not countries["CD"].selected and "country=CM&country=CD" in countries["CD"].url

@@ -265,3 +265,23 @@ def test_results_carry_the_public_fields(client: FlaskClient, world: None) -> No
     assert result["location"]["country"] == "CM"
     assert result["location"]["subregion"] == "middle-africa"
     assert "true_latitude" not in str(result)
+
+
+def test_result_cards_show_the_same_terms_as_the_profile(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    """Cards take their terms from the search index; they must be the listing's, in vocabulary order."""
+    org = make_org(
+        name="Ordered Terms Collective",
+        focus=["youth", "economic-empowerment", "housing"],
+        models=["cooperative", "survivor-founded"],
+        trafficking=["labor", "sex"],
+    )
+    make_org(name="Other Collective", focus=["mental-health"], models=["peer-mentorship"])
+    card = next(r for r in api(client, q="ordered")["results"] if r["slug"] == org.slug)
+    profile = client.get(f"/api/v1/organizations/{org.slug}").json
+    assert card["focus"] == profile["focus_areas"] == ["economic-empowerment", "housing", "youth"]
+    assert card["models"] == profile["leadership_models"] == ["survivor-founded", "cooperative"]
+    assert card["trafficking"] == profile["trafficking_types"] == ["sex", "labor"]
+    page = client.get("/organizations", query_string={"q": "ordered"}).get_data(as_text=True)
+    assert page.index("Economic empowerment") < page.index("Housing") < page.index("Youth")

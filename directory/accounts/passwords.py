@@ -13,7 +13,6 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext as _
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
@@ -36,6 +35,9 @@ def password_problems(password: str, email: str = "", name: str = "") -> list[st
     if any(word in lowered for word in SITE_WORDS):
         return [_("Don't use the name of this site in your password.")]
     inputs = [w for w in (local, *name.split(), *SITE_WORDS) if w]
+    # Imported here: its word lists cost each server worker about 13 MB, and most never check a password.
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(password[:100], user_inputs=inputs)
     if estimate["score"] < 3:
         warning = estimate["feedback"].get("warning") or ""

@@ -13,6 +13,7 @@ from ..agencies.models import AgencyType
 from ..extensions import db
 from ..formerrors import show_errors
 from ..organizations.services import ListingValidationError
+from ..ratelimits import limit_form_posts
 from . import invitations, services
 from . import two_factor as totp
 from .forms import (
@@ -52,6 +53,7 @@ _ORG_FIELDS = {"name": "org_name", "country_code": "country_code", "city": "city
 
 
 @bp.route("/register/organization", methods=["GET", "POST"])
+@limit_form_posts
 def register_organization() -> str | Response:
     """A survivor-led organization creates its account and a draft listing."""
     form = RegisterOrganizationForm()
@@ -71,6 +73,7 @@ def register_organization() -> str | Response:
 
 
 @bp.route("/register/agency", methods=["GET", "POST"])
+@limit_form_posts
 def register_agency() -> str | Response:
     """An agency creates its account; it stays unable to contact anyone until an admin verifies it."""
     form = RegisterAgencyForm()
@@ -213,6 +216,7 @@ def delete_account() -> str | Response:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limit_form_posts
 def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():

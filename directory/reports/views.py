@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from ..extensions import db
 from ..organizations.public import public_organization
+from ..ratelimits import limit_form_posts
 from .forms import ReportForm
 from .models import ReportReason
 from .services import ReportThrottledError, file_report
@@ -16,6 +17,7 @@ bp = Blueprint("reports", __name__)
 
 
 @bp.route("/organizations/<slug>/report", methods=["GET", "POST"])
+@limit_form_posts
 def report(slug: str) -> str | Response | tuple[str, int]:
     """Anyone can flag a public listing; the report goes to the admins' queue."""
     org = public_organization(slug)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, lazyload
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
 from ..organizations.models import Location, Organization
 from .backends import backend_for
-from .index import DIMENSIONS, FacetIndex, IndexCache
+from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
 from .text import TextQuery, parse_query
 
@@ -262,11 +262,16 @@ class SearchEngine:
         if len(positions) == 0:
             return []
         ids = [int(i) for i in index.ids[positions]]
-        # Result cards need neither languages nor service areas: load those only if touched.
+        # Result cards need neither languages nor service areas, and their terms come from the index
+        # (loading term objects cost more than the rest of the page): load the rest only if touched.
         query = (
             sa.select(Organization)
             .where(Organization.id.in_(ids))
-            .options(lazyload(Organization.languages), lazyload(Organization.service_areas))
+            .options(
+                lazyload(Organization.languages),
+                lazyload(Organization.service_areas),
+                lazyload(Organization.terms),
+            )
         )
         orgs = {o.id: o for o in session.scalars(query)}
         hits = []
@@ -274,6 +279,7 @@ class SearchEngine:
             org = orgs.get(org_id)
             if org is None:  # deleted since the index was built
                 continue
+            org.preset_term_codes({dim: index.dimensions[dim].values_of(int(pos)) for dim in TERM_DIMENSIONS})
             distance = float(distances[pos]) if distances is not None else None
             hits.append(Hit(org, distance))
         return hits
