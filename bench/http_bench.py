@@ -117,13 +117,13 @@ def flask(*args: str, env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def start_ours(database_url: str, cache_mb: int) -> tuple[subprocess.Popen, str]:
+def start_ours(database_url: str, no_cache: bool) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "PORT": str(port),
-        "SEARCH_CACHE_MB": str(cache_mb),
+        **({"SEARCH_CACHE_MB": "0"} if no_cache else {}),
         "SECRET_KEY": "bench",
     }
     server = subprocess.Popen(
@@ -462,7 +462,7 @@ def main() -> None:
                 flask("db", "upgrade", env=env)
                 entry["import_s"] = flask("import-orgs", "--approve", str(csv_path), env=env)
                 print(f"{backend}: import {args.rows} rows in {entry['import_s']:.1f} s")
-            server, base = start_ours(url, 0 if args.no_cache else 32)
+            server, base = start_ours(url, args.no_cache)
             try:
                 entry.update(measure(backend, base, args, rng))
                 entry["worker_rss_mb"] = worker_rss_mb(server.pid)

@@ -32,7 +32,7 @@ def get_engine() -> SearchEngine:
     """This process's search engine for the current app (created on first use)."""
     engine = current_app.extensions.get("search")
     if engine is None:
-        cache_bytes = int(current_app.config.get("SEARCH_CACHE_MB", 32)) * 1024 * 1024
+        cache_bytes = int(current_app.config.get("SEARCH_CACHE_MB", 16)) * 1024 * 1024
         engine = current_app.extensions.setdefault("search", SearchEngine(cache_bytes))
     return engine
 

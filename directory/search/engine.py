@@ -136,7 +136,7 @@ class ResultCache:
 class SearchEngine:
     """Per-process search state (index and caches) and the search itself."""
 
-    def __init__(self, cache_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(self, cache_bytes: int = 16 * 1024 * 1024) -> None:
         self.index_cache = IndexCache()
         self.cache = ResultCache(cache_bytes)
 

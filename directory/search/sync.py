@@ -28,8 +28,9 @@ FTS_COLUMNS = ("name", "summary", "description", "leadership_narrative")
 #: PostgreSQL weight letters per field, strongest first; ts_rank's default weights for A, B, C, D
 #: (1.0, 0.4, 0.2, 0.1) are in the same proportions as FTS5's bm25 weights (see .backends.WEIGHTS).
 PG_WEIGHTS = {"name": "A", "summary": "B", "leadership_narrative": "C", "description": "D"}
-#: The largest word position a tsvector keeps.
+#: The largest word position a tsvector keeps, and the most positions it keeps per word.
 _PG_MAX_POSITION = 16383
+_PG_MAX_POSITIONS_PER_WORD = 256
 
 
 def fts_row(org_id: int, texts: dict[str, Any]) -> dict[str, Any]:
@@ -41,16 +42,23 @@ def tsvector_literal(row: dict[str, Any]) -> str:
     """The PostgreSQL tsvector text for a row from :func:`fts_row`: ``'word':1A,7A 'other':2B ...``.
 
     Positions run on across the fields in a fixed order; tokens hold only letters and digits (see
-    :mod:`.text`), so quoting them is all the escaping they need.
+    :mod:`.text`), so quoting them is all the escaping they need. (This runs for every row of a bulk
+    import, hence the plain loops.)
     """
-    positions: dict[str, list[str]] = {}
+    marks: dict[str, list[str]] = {}
     position = 0
     for column in FTS_COLUMNS:
+        tokens = row[column].split()
         weight = PG_WEIGHTS[column]
-        for token in row[column].split():
-            position = min(position + 1, _PG_MAX_POSITION)
-            positions.setdefault(token, []).append(f"{position}{weight}")
-    return " ".join(f"'{token}':{','.join(marks[:256])}" for token, marks in positions.items())
+        for offset, token in enumerate(tokens, position + 1):
+            mark = f"{offset if offset < _PG_MAX_POSITION else _PG_MAX_POSITION}{weight}"
+            found = marks.get(token)
+            if found is None:
+                marks[token] = [mark]
+            elif len(found) < _PG_MAX_POSITIONS_PER_WORD:
+                found.append(mark)
+        position += len(tokens)
+    return " ".join([f"'{token}':{','.join(found)}" for token, found in marks.items()])
 
 
 _DELETE = {
