@@ -3,6 +3,9 @@
 import multiprocessing
 import os
 
+# The workers only serve requests: the app leaves out what only `flask db` needs (directory/config.py).
+os.environ.setdefault("DIRECTORY_WEB_ONLY", "1")
+
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("THREADS", "1"))

@@ -11,7 +11,7 @@ from flask import Flask
 
 from . import geo
 from .config import load_config
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    if not app.config.get("WEB_ONLY"):
+        # Alembic costs a server worker about 11 MB and is only needed by `flask db` (see config.py).
+        from flask_migrate import Migrate
+
+        Migrate(render_as_batch=True, compare_type=True).init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -50,6 +50,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         # Reverse proxies in front of the app (0: none); see directory.trust_proxy.
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
+        # Set by gunicorn.conf.py: this process only serves requests, so the migration commands (and
+        # Alembic) are not loaded. `make serve` runs `flask db upgrade` before starting gunicorn.
+        "WEB_ONLY": os.environ.get("DIRECTORY_WEB_ONLY") == "1",
         # No uploads: a megabyte is far more than any form needs.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",

