@@ -360,6 +360,7 @@ def summary(run: Run) -> dict:
         "p50": pct(values, 50),
         "p95": pct(values, 95),
         "p99": pct(values, 99),
+        "max": max(values),
         "requests": len(values),
     }
 
@@ -387,13 +388,13 @@ def report(ours: dict, peer: dict, title: str) -> None:
             mine, theirs = ours[page][mix], peer[page][mix] if peer else None
             print(
                 f"{mix} ours: {mine['rps']:.1f} req/s, p50 {mine['p50']:.1f}, p95 {mine['p95']:.1f}, "
-                f"p99 {mine['p99']:.1f} ms",
+                f"p99 {mine['p99']:.1f}, max {mine['max']:.0f} ms",
                 end="",
             )
             if theirs:
                 print(
                     f" | datasette: {theirs['rps']:.1f} req/s, p50 {theirs['p50']:.1f}, p95 "
-                    f"{theirs['p95']:.1f}, p99 {theirs['p99']:.1f} ms | throughput x"
+                    f"{theirs['p95']:.1f}, p99 {theirs['p99']:.1f}, max {theirs['max']:.0f} ms | throughput x"
                     f"{mine['rps'] / theirs['rps']:.2f}, p95 x{mine['p95'] / theirs['p95']:.2f}"
                 )
             else:

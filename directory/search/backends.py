@@ -64,27 +64,26 @@ class PostgresTsvector:
     that lower is better, as with bm25.
     """
 
-    _scored = sa.text(
+    _scored = (
         f"SELECT organization_id, -ts_rank(document, q) FROM {FTS_TABLE}, "  # noqa: S608 (constant)
-        "CAST(:query AS tsquery) AS q WHERE document @@ q"
+        "CAST(%s AS tsquery) AS q WHERE document @@ q"
     )
-    _plain = sa.text(
-        f"SELECT organization_id FROM {FTS_TABLE} WHERE document @@ CAST(:query AS tsquery)"  # noqa: S608
-    )
+    _plain = f"SELECT organization_id FROM {FTS_TABLE} WHERE document @@ CAST(%s AS tsquery)"  # noqa: S608
 
     def match(
         self, session: Session, query: TextQuery, with_score: bool
     ) -> tuple[np.ndarray, np.ndarray | None]:
-        params = {"query": query.tsquery()}
+        # Straight to the driver, as on SQLite: turning 100,000 SQLAlchemy rows into arrays cost
+        # seconds, the query itself under a tenth of a second.
+        driver = session.connection().connection.driver_connection
+        rows = driver.execute(self._scored if with_score else self._plain, (query.tsquery(),)).fetchall()
         if with_score:
-            rows = session.execute(self._scored, params).all()
             table = np.array(rows, dtype=np.float64).reshape(-1, 2)
             return table[:, 0].astype(np.int64), table[:, 1]
-        ids = session.scalars(self._plain, params).all()
-        return np.array(ids, dtype=np.int64), None
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), None
 
     def statement(self, query: TextQuery) -> sa.TextClause:
-        return self._plain.bindparams(query=query.tsquery())
+        return sa.text(self._plain.replace("%s", ":query")).bindparams(query=query.tsquery())
 
 
 _BACKENDS: dict[str, TextBackend] = {"sqlite": SqliteFts5(), "postgresql": PostgresTsvector()}
