@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from directory.extensions import db
@@ -150,3 +152,50 @@ def test_summary_is_the_first_sentence() -> None:
     assert summary_from("First one. Second one.") == "First one."
     long = "word " * 100
     assert len(summary_from(long)) <= 200 and summary_from(long).endswith("…")
+
+
+def _rows(count: int) -> list[tuple[int, dict[str, str]]]:
+    return [
+        (i + 2, {**GOOD, "name": f"Batch Collective {i}", "latitude": "4.05", "longitude": "9.7"})
+        for i in range(count)
+    ]
+
+
+def test_batches_are_written_in_order_and_each_is_committed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from directory.geo import get_geo
+    from directory.organizations import importing
+
+    monkeypatch.setattr(importing, "BATCH", 3)
+    report = importing.import_rows(_rows(10), get_geo().gazetteer, approve=True)
+    assert report.created == 10
+    names = db.session.scalars(sa.select(Organization.name).order_by(Organization.id)).all()
+    assert names == [f"Batch Collective {i}" for i in range(10)]
+    # every listing has its location and full-text row, whichever database wrote them
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Location)) == 10
+    assert db.session.scalar(sa.text("SELECT count(*) FROM organization_fts")) == 10
+
+
+def test_a_failed_batch_stops_the_import_and_keeps_the_batches_before_it(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from directory.geo import get_geo
+    from directory.organizations import importing
+
+    monkeypatch.setattr(importing, "BATCH", 3)
+    real = importing._insert_batch
+    calls = []
+
+    def failing(connection: sa.Connection, rows: object) -> int:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return real(connection, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importing, "_insert_batch", failing)
+    with pytest.raises(RuntimeError, match="went away"):
+        importing.import_rows(_rows(10), get_geo().gazetteer, approve=True)
+    db.session.rollback()
+    names = db.session.scalars(sa.select(Organization.name).order_by(Organization.id)).all()
+    assert names == [f"Batch Collective {i}" for i in range(3)]

@@ -284,7 +284,11 @@ class _BatchWriter:
         done = self.finish()
         connection = db.session.connection()
         if self._executor is None:
-            done += _insert_batch(connection, rows)
+            try:
+                done += _insert_batch(connection, rows)
+            except BaseException:
+                db.session.rollback()
+                raise
             db.session.commit()
         else:
             self._pending = self._executor.submit(_insert_batch, connection, rows)
