@@ -285,3 +285,14 @@ def test_result_cards_show_the_same_terms_as_the_profile(
     assert card["trafficking"] == profile["trafficking_types"] == ["sex", "labor"]
     page = client.get("/organizations", query_string={"q": "ordered"}).get_data(as_text=True)
     assert page.index("Economic empowerment") < page.index("Housing") < page.index("Youth")
+
+
+def test_a_code_shared_by_two_vocabularies_filters_only_its_own(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    """ "peer-support" is both a service and an engagement type: the service filter means the service."""
+    both = make_org(name="Both Kinds", services=["peer-support"], engagements=["peer-support"])
+    make_org(name="Engagement Only", engagements=["peer-support"], services=["training"])
+    found = api(client, service="peer-support")
+    assert names(found) == [both.name]
+    assert facet(found, "service") == {"peer-support": 1, "training": 1}
