@@ -15,8 +15,8 @@ Steps:
    drops nothing.
 4. This process is the load generator (the servers run in their own processes): each fixed query is
    sent over HTTP, one new connection per request, to the JSON API and the HTML page of each server: at
-   concurrency 1 (each query ``--per-query`` times, for per-query latency) and as a shuffled mix at
-   concurrency 8 (``--requests`` requests), reporting requests/s and p50/p95/p99.
+   concurrency 1 (each query ``--per-query`` times, 50 by default, for per-query latency) and as a
+   shuffled mix at concurrency 8 (``--requests`` requests), reporting requests/s and p50/p95/p99.
 
 Our pages always compute every facet; each Datasette query asks for one. Datasette has no proximity
 search, so the ``near`` query is compared with our own SQLite figures only. With ``--no-cache`` our
@@ -405,7 +405,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=400, help="requests in each concurrency-8 mix")
-    parser.add_argument("--per-query", type=int, default=20, help="requests per query at concurrency 1")
+    parser.add_argument("--per-query", type=int, default=50, help="requests per query at concurrency 1")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--no-cache", action="store_true", help="run our app with SEARCH_CACHE_MB=0")
     parser.add_argument("--keep", action="store_true", help="reuse an existing CSV and SQLite databases")
