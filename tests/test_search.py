@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization
 from directory.search.engine import Matches, ResultCache
+from tests.conftest import ON_POSTGRESQL
 
 
 def api(client: FlaskClient, **params: Any) -> dict[str, Any]:
@@ -296,3 +297,28 @@ def test_a_code_shared_by_two_vocabularies_filters_only_its_own(
     found = api(client, service="peer-support")
     assert names(found) == [both.name]
     assert facet(found, "service") == {"peer-support": 1, "training": 1}
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="PostgreSQL only: set TEST_DATABASE_URL (CI does)")
+def test_on_postgresql_a_search_reads_without_a_transaction_and_the_connection_comes_back_normal(
+    fresh_app: Flask,
+) -> None:
+    """Searches skip BEGIN and ROLLBACK (two round trips); the pooled connection is transactional again."""
+    from sqlalchemy import event
+
+    from tests.conftest import IsolatedClient
+
+    fresh_app.test_client_class = IsolatedClient
+    modes: list[bool] = []
+    event.listen(
+        db.engine,
+        "before_cursor_execute",
+        lambda conn, *_: modes.append(conn.connection.dbapi_connection.autocommit),
+    )
+    assert fresh_app.test_client().get("/api/v1/organizations?q=harbour").status_code == 200
+    assert modes and all(modes)
+    modes.clear()
+    db.session.execute(db.text("UPDATE search_state SET generation = generation + 100"))
+    db.session.rollback()
+    assert modes and not any(modes)
+    assert db.session.scalar(db.text("SELECT generation FROM search_state")) < 100
