@@ -50,6 +50,7 @@ OUT = ROOT / "bench" / "out"
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
+from bench.search_bench import flask, percentile  # noqa: E402
 from directory import regions  # noqa: E402
 
 
@@ -105,16 +106,6 @@ def wait_for(url: str, seconds: float = 120) -> None:
             pass
         time.sleep(0.2)
     raise SystemExit(f"server did not answer: {url}")
-
-
-def flask(*args: str, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr}")
-    return time.perf_counter() - started
 
 
 def start_ours(database_url: str, no_cache: bool) -> tuple[subprocess.Popen, str]:
@@ -303,11 +294,6 @@ def drive(urls: list[tuple[str, str]], concurrency: int) -> Run:
     return run
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
-
-
 def url_for(server: str, base: str, query: Query, page: str) -> str | None:
     if server == "datasette":
         if query.datasette is None:
@@ -342,7 +328,7 @@ def measure(server: str, base: str, args: argparse.Namespace, rng: random.Random
         mix8 = drive(mixed, 8)
         result[page] = {
             "per_query": {
-                label: {"p50": statistics.median(v), "p95": pct(v, 95)}
+                label: {"p50": statistics.median(v), "p95": percentile(v, 95)}
                 for label, v in single.latencies.items()
             },
             "mix_c1": summary(mix1),
@@ -357,9 +343,9 @@ def summary(run: Run) -> dict:
     values = run.all()
     return {
         "rps": run.rate(),
-        "p50": pct(values, 50),
-        "p95": pct(values, 95),
-        "p99": pct(values, 99),
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "p99": percentile(values, 99),
         "max": max(values),
         "requests": len(values),
     }

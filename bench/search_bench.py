@@ -42,15 +42,18 @@ QUERIES = [
 
 
 def flask(*args: str, env: dict[str, str]) -> float:
-    """Run a flask CLI command in its own process; return its wall time in seconds."""
+    """Run a flask CLI command in its own process; return its wall time in seconds (its output is shown
+    only when it fails)."""
     started = time.perf_counter()
-    subprocess.run(
+    done = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"flask {' '.join(args)} failed:\n{done.stderr}")
     return time.perf_counter() - started
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
-from ..labels import facet_label
+from ..organizations.facets import facet_values
 from ..organizations.public import profile_for, profile_json, summary_json
 from ..search import SearchParamError, SearchResults, parse_params, search
 
@@ -24,23 +24,14 @@ def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 
 def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     """Facet counts with labels; values chosen in the query are listed even when their count is 0."""
-    out: dict[str, list[dict[str, Any]]] = {}
     locale = str(get_locale() or "en")
-    for dim, counts in results.facets.items():
-        selected = set(results.params.selected(dim))
-        values = set(counts) | selected
-        items = [
-            {
-                "value": value,
-                "label": facet_label(dim, value, locale),
-                "count": counts.get(value, 0),
-                "selected": value in selected,
-            }
-            for value in values
+    return {
+        dim: [
+            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected}
+            for v in facet_values(results, dim, locale)
         ]
-        items.sort(key=lambda item: (-item["count"], item["label"]))
-        out[dim] = items
-    return out
+        for dim in results.facets
+    }
 
 
 @bp.get("/organizations")

@@ -1,4 +1,4 @@
-"""Facet values as the search page shows them: label, count, and the link that toggles the value.
+"""Facet values as readers see them: label and count (the JSON API), plus the toggle link (the page).
 
 A results page shows several hundred facet values (every country, every language...), each with a link
 to the same search with that value switched on or off. Building each link through ``url_for`` and a
@@ -22,12 +22,29 @@ from ..templating import QUERY_SAFE, search_url
 
 
 @dataclass(frozen=True, slots=True)
-class FacetItem:
+class FacetValue:
     value: str
     label: str
     count: int
     selected: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FacetItem(FacetValue):
     url: str
+
+
+def facet_values(results: SearchResults, dim: str, locale: str | None = None) -> list[FacetValue]:
+    """The values of facet ``dim`` (counted ones, and chosen ones even at 0), most common first."""
+    locale = locale or str(get_locale() or "en")
+    counts = results.facets[dim]
+    chosen = results.params.selected(dim)
+    values = [
+        FacetValue(value, facet_label(dim, value, locale), counts.get(value, 0), value in chosen)
+        for value in dict.fromkeys([*counts, *chosen])
+    ]
+    values.sort(key=lambda item: (-item.count, item.label))
+    return values
 
 
 def _encode(items: list[tuple[str, object]]) -> str:
@@ -41,10 +58,8 @@ def _pair(name: str, value: str) -> str:
 
 
 def facet_items(results: SearchResults, dim: str, locale: str | None = None) -> list[FacetItem]:
-    """The values of facet ``dim`` (counted ones, and chosen ones even at 0), most common first."""
+    """:func:`facet_values` with, for each, the link to this search with the value switched."""
     params = results.params
-    locale = locale or str(get_locale() or "en")
-    counts = results.facets[dim]
     chosen = params.selected(dim)
     base = search_url()
     # The query string without this facet, split where this facet's values go (as to_args orders them).
@@ -60,18 +75,12 @@ def facet_items(results: SearchResults, dim: str, locale: str | None = None) -> 
     before = _encode([(k, v) for k, v in flat if k not in later])
     after = _encode([(k, v) for k, v in flat if k in later])
     items = []
-    for value in dict.fromkeys([*counts, *chosen]):
-        on = value in chosen
-        new = [v for v in chosen if v != value] if on else [*chosen, value]
+    for found in facet_values(results, dim, locale):
+        new = [v for v in chosen if v != found.value] if found.selected else [*chosen, found.value]
         query = "&".join(part for part in (before, *(_pair(dim, v) for v in new), after) if part)
         items.append(
             FacetItem(
-                value=value,
-                label=facet_label(dim, value, locale),
-                count=counts.get(value, 0),
-                selected=on,
-                url=f"{base}?{query}" if query else base,
+                found.value, found.label, found.count, found.selected, f"{base}?{query}" if query else base
             )
         )
-    items.sort(key=lambda item: (-item.count, item.label))
     return items
