@@ -1,13 +1,15 @@
-"""Command-line tools (``flask ...``): demo data, CSV import and the gazetteer."""
+"""Command-line tools (``flask ...``): demo data, CSV import, the gazetteer, admins, reminders, backups."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import with_appcontext
 
-from .db import now_utc
+from .audit.services import OPERATOR, record
 from .extensions import db
 from .geo import get_geo
 from .organizations.importing import ImportFileError, demo_inputs, import_rows, read_csv
@@ -19,7 +21,7 @@ from .organizations.services import create_organization, find_same_organization,
 @click.option("--if-empty", is_flag=True, help="Only when the directory has no organization yet.")
 @with_appcontext
 def seed_demo(if_empty: bool) -> None:
-    """Load the fictional demo organizations (marked as demo, approved)."""
+    """Load the fictional demo organizations (marked as demo, published, not verified by anyone)."""
     if if_empty and db.session.scalar(sa.select(sa.func.count(Organization.id))):
         click.echo("The directory already has organizations; demo data not loaded.")
         return
@@ -29,9 +31,10 @@ def seed_demo(if_empty: bool) -> None:
     for data in demo_inputs():
         if find_same_organization(data.name, data.country_code) is not None:
             continue
-        org = create_organization(data, gazetteer, status=ListingStatus.APPROVED, is_demo=True, terms=terms)
-        org.assured_date = now_utc()  # loaded by whoever runs the command: verified now
+        # Published but never verified: the profiles say "not yet verified" (no person checked them).
+        create_organization(data, gazetteer, status=ListingStatus.APPROVED, is_demo=True, terms=terms)
         created += 1
+    record(OPERATOR, "listing.seed_demo", "organization", None, after={"created": created})
     db.session.commit()
     click.echo(f"Loaded {created} demo organizations.")
 
@@ -49,6 +52,21 @@ def import_orgs(file: click.File, approve: bool) -> None:
         raise click.ClickException(str(exc)) from None
     with click.progressbar(length=len(rows), label="Importing", file=None) as bar:
         report = import_rows(iter(rows), gazetteer, approve=approve, on_row=lambda: bar.update(1))
+    # The run is audited: the operator published (or queued) these rows; nobody verified them.
+    record(
+        OPERATOR,
+        "listing.import",
+        "organization",
+        None,
+        after={
+            "file": Path(getattr(file, "name", "") or "-").name,
+            "approve": approve,
+            "created": report.created,
+            "skipped": report.skipped_existing,
+            "errors": len(report.errors),
+        },
+    )
+    db.session.commit()
     for line, reason in report.errors:
         click.echo(f"line {line}: {reason}", err=True)
     if "approved-without-flag" in report.notes:
@@ -135,14 +153,20 @@ def send_reminders() -> None:
         body = render_template("admin/mail/reverify.txt", org=org)
         for member in admin_services.members_of(org):
             send_mail(member.email, "Please check your listing is still up to date", body)
-    stale = admin_services.stale_listings()
+    stale, count = admin_services.stale_listings(limit=100), admin_services.count_stale()
     if stale:
-        body = render_template("admin/mail/stale.txt", stale=stale)
+        body = render_template("admin/mail/stale.txt", stale=stale, count=count)
         for admin in admin_services.admins():
-            send_mail(admin.email, f"{len(stale)} listings need re-verification", body)
-    click.echo(f"Reminded {len(due)} organizations; {len(stale)} listings need re-verification.")
+            send_mail(admin.email, f"{count} listings need re-verification", body)
+    click.echo(f"Reminded {len(due)} organizations; {count} listings need re-verification.")
 
 
 def register(app: Flask) -> None:
-    for command in (seed_demo, import_orgs, geo_group, create_admin_command, send_reminders):
+    for command in (
+        seed_demo,
+        import_orgs,
+        geo_group,
+        create_admin_command,
+        send_reminders,
+    ):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""Translatable labels for the states records move through (listings, agencies, requests)."""
+"""Translatable labels for the states records move through (listings, agencies, requests), agency types,
+contact visibility and location precision."""
 
 from __future__ import annotations
 
@@ -25,6 +26,44 @@ STATE_LABELS: dict[str, object] = {
     "in_progress": _l("in progress"),
     "completed": _l("completed"),
 }
+
+
+#: Who may see a contact detail, in a few words (the editor's choices say more).
+VISIBILITY_LABELS: dict[str, object] = {
+    "public": _l("everyone"),
+    "verified_agencies": _l("verified agencies only"),
+    "after_accept": _l("only agencies whose request it accepted"),
+}
+
+#: What the public sees of the location at each precision.
+PRECISION_LABELS: dict[str, object] = {
+    "exact": _l("the exact point"),
+    "city": _l("the centre of the city"),
+    "country": _l("the country only"),
+    "hidden": _l("nothing: the location is hidden"),
+}
+
+
+#: The kinds of agency (directory.agencies.models.AgencyType values).
+AGENCY_TYPE_LABELS: dict[str, object] = {
+    "government": _l("Government body"),
+    "business": _l("Business"),
+    "civil_society": _l("Civil society organization / NGO"),
+    "international_organization": _l("International organization"),
+    "academic": _l("Academic institution"),
+}
+
+
+def agency_type_label(kind: object) -> str:
+    return str(AGENCY_TYPE_LABELS[str(getattr(kind, "value", kind))])
+
+
+def visibility_label(visibility: object) -> str:
+    return str(VISIBILITY_LABELS[str(getattr(visibility, "value", visibility))])
+
+
+def precision_label(precision: object) -> str:
+    return str(PRECISION_LABELS[str(getattr(precision, "value", precision))])
 
 
 def state_label(state: object) -> str:

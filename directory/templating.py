@@ -9,7 +9,7 @@ from flask import Flask, g, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
-from .labels import facet_label, state_label
+from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
 
 
 def _unread() -> int:
@@ -55,6 +55,9 @@ def register(app: Flask) -> None:
             "format_datetime": format_datetime,
             "unread_requests": _unread,
             "state_label": state_label,
+            "visibility_label": visibility_label,
+            "agency_type_label": agency_type_label,
+            "precision_label": precision_label,
             "term_label": facet_label,  # the same labels, cached per language
             "taxonomy_name": lambda t: str(vocab.TAXONOMY_NAMES[t]),
             "country_name": regions.country_name,

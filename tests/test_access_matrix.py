@@ -83,6 +83,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.logout", "POST"): every(302),  # anonymous: to sign in; others: signed out, home
     ("accounts.account", "GET"): signed_in(200),
     ("accounts.account", "POST"): signed_in(400),  # no action named
+    ("accounts.resend_confirmation", "POST"): signed_in(302),  # already confirmed: nothing to send
     ("accounts.delete_account", "GET"): signed_in(200),
     ("accounts.delete_account", "POST"): signed_in(200),  # no password: shown again
     ("accounts.members", "GET"): {**signed_in(200), "admin": 404},  # admins belong to no organization
@@ -148,6 +149,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("assessment.result", "GET"): {**dict.fromkeys(ROLES, 404), "anonymous": 302, "org_a": 200},
     ("reports.report", "GET"): ALL,
     ("reports.report", "POST"): ALL,  # an empty form: shown again with its errors
+    # "still correct": queues the published listing for re-verification
+    ("workspace.confirm_current", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
     # last, since it takes the member's listing out of the directory
     ("workspace.unpublish", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
 }
@@ -157,6 +160,8 @@ CHANGES_ALLOWED = {
     ("workspace.requests_setting", "org_a"),  # an empty form means "pause"
     ("workspace.requests_setting", "org_b"),
     ("partnerships.block", "org_a"),  # organization A blocks the agency behind its request
+    ("workspace.confirm_current", "org_a"),
+    ("workspace.confirm_current", "org_b"),
     ("workspace.unpublish", "org_a"),
     ("workspace.unpublish", "org_b"),
 }

@@ -46,6 +46,22 @@ def app_for_live(
     return app
 
 
+def _emailed_link(app: Flask, to: str, path: str) -> str:
+    """The newest link containing ``path`` in the mail written to ``to`` (the test outbox)."""
+    import email
+    import email.policy
+    import re
+
+    for message_file in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(message_file.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            body = message.get_body().get_content()  # type: ignore[union-attr]
+            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", body)
+            if found:
+                return found.group(0)
+    raise AssertionError(f"no mail to {to} with a {path} link")
+
+
 @pytest.fixture(scope="module")
 def live_server(app_for_live: Flask) -> Iterator[str]:
     app = app_for_live
@@ -144,6 +160,8 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     page.fill("#password", "tidal orchard lantern seventy")
     page.click("button[type=submit]")
     assert "/register/check-email" in page.url
+    # The listing can only go to review once the email address is confirmed: follow the emailed link.
+    page.goto(_emailed_link(app_for_live, "ama.browser@example.org", "/confirm/"))
     page.goto(live_server + "/login")
     page.fill("#email", "ama.browser@example.org")
     page.fill("#password", "tidal orchard lantern seventy")
@@ -182,7 +200,11 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     admin_page.click("main button[type=submit]")
     admin_page.goto(live_server + "/admin/")
     admin_page.click("text=Browser Test Circle")
-    admin_page.check("input[name=checklist][value=registration]")
+    for item in ("registration", "references", "web_presence", "leadership"):
+        admin_page.check(f"input[name=checklist][value={item}]")
+    admin_page.click("button[value=approve]")
+    assert "Tick this item, or write why" in admin_page.text_content("main")  # "safety" left unexplained
+    admin_page.fill("#reason_safety", "Checked by phone with the founder instead.")
     admin_page.click("button[value=approve]")
     assert "Decision recorded." in admin_page.text_content("main")
 

@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
+from directory.audit.models import AuditEntry
 from directory.extensions import db
 from directory.organizations.importing import demo_inputs
 from directory.organizations.models import Location, Organization
@@ -18,6 +19,10 @@ def test_seed_demo_loads_about_sixty_marked_organizations(runner: FlaskCliRunner
     orgs = list(db.session.scalars(sa.select(Organization)))
     assert 50 <= len(orgs) <= 70
     assert all(o.is_demo and o.is_public for o in orgs)
+    # Published, but nobody checked them: no verification is recorded, and the run is audited.
+    assert all(o.assured_date is None for o in orgs)
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "listing.seed_demo"))
+    assert entry.actor_label == "operator" and entry.after == {"created": len(orgs)}
     regions = set(db.session.scalars(sa.select(Location.region)))
     assert {"africa", "americas", "asia", "europe", "oceania"} <= regions
     again = runner.invoke(args=["seed-demo", "--if-empty"])

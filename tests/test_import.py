@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 
+from directory.audit.models import AuditEntry
 from directory.extensions import db
 from directory.organizations.importing import REQUIRED_COLUMNS, summary_from
 from directory.organizations.models import ListingStatus, Location, Organization
@@ -71,6 +72,21 @@ def test_approve_publishes_and_coordinates_are_kept(runner: FlaskCliRunner, tmp_
     assert org.status is ListingStatus.APPROVED
     assert org.location.true_latitude == 4.0611
     assert org.location.public_latitude != 4.0611  # city precision: the city's point is public
+
+
+def test_an_approved_import_publishes_but_verifies_nothing_and_the_run_is_audited(
+    runner: FlaskCliRunner, client: FlaskClient, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "partners.csv", [GOOD])
+    assert runner.invoke(args=["import-orgs", "--approve", str(path)]).exit_code == 0
+    [org] = orgs()
+    assert org.is_public and org.assured_date is None and org.assurer_id is None
+    page = client.get(f"/organizations/{org.slug}").get_data(as_text=True)
+    assert "Not yet verified" in page and "Verified on" not in page
+    assert client.get(f"/api/v1/organizations/{org.slug}").json["verified_on"] is None
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "listing.import"))
+    assert entry.actor_label == "operator" and entry.actor_id is None
+    assert entry.after == {"file": "partners.csv", "approve": True, "created": 1, "skipped": 0, "errors": 0}
 
 
 def test_running_the_same_file_twice_creates_no_duplicates(runner: FlaskCliRunner, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -128,13 +129,17 @@ def test_contacts_follow_their_visibility(
     assert "+1 555 0101" not in page  # only after the organization accepts a request
     views = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "contact.view")).all()
     assert len(views) == 1 and views[0].target_id == org.id
-    assert "Needs re-verification" in page and "Verified on" not in page  # no admin has verified it
+    assert "Not yet verified" in page and "Verified on" not in page  # no admin has verified it
     from directory.db import now_utc
 
     org.assured_date = now_utc()
     db.session.commit()
     page = seen_by(None)
     assert re.search(r"Verified on \w+ \d+, \d{4}\.", page) and "Needs re-verification" not in page
+    assert "Not yet verified" not in page
+    org.assured_date = now_utc() - timedelta(days=400)
+    db.session.commit()
+    assert "Needs re-verification" in seen_by(None)
 
 
 def test_search_links_are_built_as_url_for_builds_them(app: Flask) -> None:

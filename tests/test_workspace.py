@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -83,6 +84,63 @@ def test_a_draft_is_edited_in_place_and_submitted(member) -> None:
     assert org.status is ListingStatus.PENDING and org.submitted_at is not None
     actions = set(db.session.scalars(sa.select(AuditEntry.action)))
     assert {"profile.update", "listing.submit"} <= actions
+
+
+def test_a_listing_is_submitted_only_once_the_email_address_is_confirmed(
+    member, outbox: Callable[[], list[str]]
+) -> None:
+    org, client = member(status=ListingStatus.DRAFT)
+    user = db.session.scalar(sa.select(User).where(User.email == "ama@example.org"))
+    user.email_confirmed_at = None
+    db.session.commit()
+    refused = client.post("/my/organization/submit", follow_redirects=True).get_data(as_text=True)
+    assert "Confirm your email address first" in refused
+    db.session.refresh(org)
+    assert org.status is ListingStatus.DRAFT and org.submitted_at is None
+    # a new link can be asked for, and following it lets the listing go to review
+    client.post("/account/confirmation")
+    [message] = [m for m in outbox() if "To: ama@example.org" in m]
+    link = re.search(r"http://localhost(/confirm/\S+)", message).group(1)
+    client.get(link)
+    db.session.refresh(user)
+    assert user.email_confirmed_at is not None
+    assert client.post("/my/organization/submit").status_code == 302
+    db.session.refresh(org)
+    assert org.status is ListingStatus.PENDING
+
+
+def test_confirming_a_published_listing_is_still_correct_queues_it_for_re_verification(member) -> None:
+    org, client = member()
+    # saving the profile unchanged creates nothing to review ...
+    client.post("/my/organization/edit", data=form_data(org))
+    assert db.session.scalar(sa.select(sa.func.count(ListingRevision.id))) == 0
+    # ... so the organization says so instead, and the listing waits in the admins' queue
+    assert "Confirm my listing is still correct" in client.get("/my/organization").get_data(as_text=True)
+    assert client.post("/my/organization/confirm").status_code == 302
+    db.session.refresh(org)
+    asked = org.reverify_requested_at
+    assert asked is not None and org.assured_date is None
+    assert "an admin will verify it again" in client.get("/my/organization").get_data(as_text=True)
+    client.post("/my/organization/confirm")  # asking twice keeps its place in the queue
+    db.session.refresh(org)
+    assert org.reverify_requested_at == asked
+    from directory.admin.services import queue
+
+    assert [(i.kind, i.id) for i in queue()] == [("reverify", org.id)]
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "listing.confirm_current")
+        )
+        == 2
+    )
+
+
+def test_only_a_published_listing_can_be_confirmed_as_still_correct(member) -> None:
+    org, client = member(status=ListingStatus.DRAFT)
+    page = client.post("/my/organization/confirm", follow_redirects=True).get_data(as_text=True)
+    assert "Only a published listing can be re-verified." in page
+    db.session.refresh(org)
+    assert org.reverify_requested_at is None
 
 
 def test_editing_a_published_listing_waits_for_review(member) -> None:

@@ -17,6 +17,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from .. import regions
 from ..agencies.models import AgencyType
+from ..labels import agency_type_label
 from .passwords import MAX_LENGTH
 
 
@@ -28,17 +29,10 @@ PASSWORD_HELP = _l(
     "At least 15 characters. No rules about symbols or digits: a few unrelated words you will "
     "remember make a strong password."
 )
-AGENCY_TYPE_LABELS = {
-    AgencyType.GOVERNMENT: _l("Government body"),
-    AgencyType.BUSINESS: _l("Business"),
-    AgencyType.CIVIL_SOCIETY: _l("Civil society organization / NGO"),
-    AgencyType.INTERNATIONAL: _l("International organization"),
-    AgencyType.ACADEMIC: _l("Academic institution"),
-}
 
 
 def agency_type_choices() -> list[SelectChoice]:
-    return [SelectChoice(kind.value, str(label)) for kind, label in AGENCY_TYPE_LABELS.items()]
+    return [SelectChoice(kind.value, agency_type_label(kind)) for kind in AgencyType]
 
 
 def country_choices() -> list[SelectChoice]:

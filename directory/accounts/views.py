@@ -197,6 +197,17 @@ def account() -> str | Response:
     )
 
 
+@bp.post("/account/confirmation")
+@login_required
+@limit_form_posts
+def resend_confirmation() -> Response:
+    """Send a new link to confirm the account's email address (when it is not confirmed yet)."""
+    if current_user.email_confirmed_at is None:
+        services.send_confirmation(current_user)
+        flash(_("We have sent a new confirmation link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("accounts.account"))
+
+
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
 def delete_account() -> str | Response:

@@ -8,11 +8,15 @@ from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..workspace.forms import CheckboxesField
-from .services import CHECKLIST
+from .services import CHECKLIST, Checklist
 
 
 class DecisionForm(FlaskForm):
-    """The message and checklist; the decision itself is the button pressed (``action``)."""
+    """The message and checklist; the decision itself is the button pressed (``action``).
+
+    Approving or re-verifying needs every checklist item ticked, or a reason written for each one left
+    unticked (``reason_<item>``, one field per item; the reasons are kept in the audit log).
+    """
 
     checklist = CheckboxesField(_l("What you checked"))
     message = TextAreaField(
@@ -24,6 +28,26 @@ class DecisionForm(FlaskForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.checklist.choices = [SelectChoice(key, str(label)) for key, label in CHECKLIST.items()]
+
+    def reason_fields(self) -> dict[str, StringField]:
+        """Checklist item -> the field for why it was left unticked."""
+        return {key: getattr(self, f"reason_{key}") for key in CHECKLIST}
+
+    def to_checklist(self) -> Checklist:
+        reasons = {key: field.data or "" for key, field in self.reason_fields().items()}
+        return Checklist.of(self.checklist.data, reasons)
+
+
+for _key in CHECKLIST:
+    setattr(
+        DecisionForm,
+        f"reason_{_key}",
+        StringField(
+            _l("If not checked, why"),
+            validators=[Optional(), Length(max=500)],
+            description=_l("Needed for every item you leave unticked; kept in the audit log."),
+        ),
+    )
 
 
 class AgencyDecisionForm(FlaskForm):

@@ -7,11 +7,12 @@ with the decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role, User
@@ -47,7 +48,7 @@ class DecisionError(ValueError):
 
 @dataclass
 class QueueItem:
-    kind: str  # "listing", "revision", "agency", "report"
+    kind: str  # "listing", "revision", "reverify", "agency", "report"
     id: int
     title: str
     since: datetime
@@ -71,6 +72,14 @@ def queue() -> list[QueueItem]:
         )
     ]
     items += [
+        QueueItem("reverify", org.id, org.name, org.reverify_requested_at)
+        for org in db.session.scalars(
+            sa.select(Organization).where(
+                Organization.status == ListingStatus.APPROVED, Organization.reverify_requested_at.is_not(None)
+            )
+        )
+    ]
+    items += [
         QueueItem("agency", agency.id, agency.name, agency.created_at)
         for agency in db.session.scalars(sa.select(Agency).where(Agency.status == AgencyStatus.PENDING))
     ]
@@ -81,23 +90,68 @@ def queue() -> list[QueueItem]:
     return sorted(items, key=lambda item: item.since)
 
 
-def stale_listings(now: datetime | None = None) -> list[Organization]:
-    """Published listings not verified for a year (or never)."""
+def _stale(now: datetime | None) -> sa.ColumnElement[bool]:
     limit = (now or now_utc()) - REVERIFY_AFTER
-    return list(
-        db.session.scalars(
-            sa.select(Organization)
-            .where(
-                Organization.status == ListingStatus.APPROVED,
-                sa.or_(Organization.assured_date.is_(None), Organization.assured_date < limit),
-            )
-            .order_by(Organization.assured_date.nulls_first())
-        )
+    return sa.and_(
+        Organization.status == ListingStatus.APPROVED,
+        sa.or_(Organization.assured_date.is_(None), Organization.assured_date < limit),
     )
 
 
-def _checked(checklist: list[str]) -> list[str]:
-    return [item for item in checklist if item in CHECKLIST]
+def stale_listings(now: datetime | None = None, limit: int | None = None) -> list[Organization]:
+    """Published listings not verified for a year, or never (never-verified ones first)."""
+    query = sa.select(Organization).where(_stale(now)).order_by(Organization.assured_date.nulls_first())
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def count_stale(now: datetime | None = None) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Organization.id)).where(_stale(now))) or 0)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What the admin ticked, and a written reason for each item left unticked."""
+
+    ticked: frozenset[str] = frozenset()
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ticked: list[str] | None, reasons: dict[str, str] | None = None) -> Checklist:
+        return cls(
+            frozenset(item for item in ticked or [] if item in CHECKLIST),
+            {k: v.strip() for k, v in (reasons or {}).items() if k in CHECKLIST and v and v.strip()},
+        )
+
+    def problems(self) -> dict[str, list[str]]:
+        """Field -> message for every item neither ticked nor explained (``reason_<item>`` fields)."""
+        missing = _("Tick this item, or write why it was not checked.")
+        return {
+            f"reason_{item}": [missing]
+            for item in CHECKLIST
+            if item not in self.ticked and not self.reasons.get(item)
+        }
+
+    def audit(self) -> dict[str, Any]:
+        """What the audit keeps: every item ticked, and the reason for each one that was not."""
+        return {
+            "checklist": [item for item in CHECKLIST if item in self.ticked],
+            "unchecked": {item: self.reasons[item] for item in CHECKLIST if item not in self.ticked},
+        }
+
+
+class ChecklistIncompleteError(DecisionError):
+    """An approval or re-verification with checklist items neither ticked nor explained."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(_("every item of the checklist must be ticked, or its reason written"))
+
+
+def _require_checklist(checklist: Checklist) -> dict[str, Any]:
+    problems = checklist.problems()
+    if problems:
+        raise ChecklistIncompleteError(problems)
+    return checklist.audit()
 
 
 def _require(text: str, what: str) -> str:
@@ -108,12 +162,24 @@ def _require(text: str, what: str) -> str:
 
 
 def decide_listing(
-    org: Organization, admin: User, action: str, message: str = "", checklist: list[str] | None = None
+    org: Organization, admin: User, action: str, message: str = "", checklist: Checklist | None = None
 ) -> None:
-    """approve, request_changes, reject, suspend or reinstate a listing."""
-    before = {"status": org.status.value}
+    """approve, request_changes, reject, suspend, reinstate or reverify a listing.
+
+    Approving and re-verifying need the whole checklist (each item ticked or its reason written);
+    both record the admin and the date as the listing's verification.
+    """
+    before: dict[str, Any] = {"status": org.status.value}
+    checked: dict[str, Any] = {}
     if action == "approve":
+        checked = _require_checklist(checklist or Checklist())
         editing.change_status(org, ListingStatus.APPROVED)
+        _verified(org, admin)
+    elif action == "reverify":
+        if org.status is not ListingStatus.APPROVED:
+            raise DecisionError(_("only a published listing can be re-verified"))
+        checked = _require_checklist(checklist or Checklist())
+        before["assured_date"] = org.assured_date.isoformat() if org.assured_date else None
         _verified(org, admin)
     elif action == "request_changes":
         message = _require(message, "request_changes needs a message")
@@ -128,21 +194,19 @@ def decide_listing(
         editing.change_status(org, ListingStatus.APPROVED)
     else:
         raise DecisionError(f"unknown action {action}")
-    org.review_message = message
-    record(
-        admin,
-        f"listing.{action}",
-        "organization",
-        org.id,
-        before=before,
-        after={"status": org.status.value, "checklist": _checked(checklist or [])},
-        note=message,
-    )
+    if action != "reverify" or message:
+        org.review_message = message
+    after: dict[str, Any] = {"status": org.status.value, **checked}
+    if action == "reverify":
+        after["assured_date"] = org.assured_date.isoformat() if org.assured_date else None
+    record(admin, f"listing.{action}", "organization", org.id, before=before, after=after, note=message)
 
 
 def _verified(org: Organization, admin: User) -> None:
+    """An admin has checked the listing now: its verification date, and nothing left to re-verify."""
     org.assured_date = now_utc()
     org.assurer_id = admin.id
+    org.reverify_requested_at = None
 
 
 def decide_revision(
@@ -151,15 +215,18 @@ def decide_revision(
     action: str,
     gazetteer: Gazetteer,
     message: str = "",
-    checklist: list[str] | None = None,
+    checklist: Checklist | None = None,
 ) -> None:
-    """approve (the public sees the changes now), request_changes or reject a pending revision."""
+    """approve (the public sees the changes now; needs the whole checklist), request_changes or reject
+    a pending revision."""
     if revision.status is not RevisionStatus.PENDING:
         raise DecisionError("this revision was already decided")
     org = revision.organization
     proposed = editing.input_from_dict(revision.data)
     changes = editing.diff(editing.input_from_org(org), proposed)
+    checked: dict[str, Any] = {}
     if action == "approve":
+        checked = _require_checklist(checklist or Checklist())
         apply_input(org, proposed, gazetteer)
         revision.status = RevisionStatus.APPROVED
         _verified(org, admin)
@@ -181,7 +248,7 @@ def decide_revision(
         "organization",
         org.id,
         before={k: _plain(v[0]) for k, v in changes.items()},
-        after={**{k: _plain(v[1]) for k, v in changes.items()}, "checklist": _checked(checklist or [])},
+        after={**{k: _plain(v[1]) for k, v in changes.items()}, **checked},
         note=message,
     )
 
@@ -197,12 +264,28 @@ AGENCY_ACTIONS = {
 }
 
 
+def agency_members(agency: Agency) -> list[User]:
+    """The agency's accounts, the one who registered it (its owner) first."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.agency_id == agency.id)
+            .order_by(User.is_owner.desc(), User.created_at, User.id)
+        )
+    )
+
+
 def decide_agency(agency: Agency, admin: User, action: str, message: str = "") -> None:
-    """verify, reject or suspend an agency (reject and suspend need a reason)."""
+    """verify, reject or suspend an agency (reject and suspend need a reason).
+
+    An agency is verified only once someone who belongs to it has confirmed their email address.
+    """
     if action not in AGENCY_ACTIONS:
         raise DecisionError(f"unknown action {action}")
     if action != "verify":
         message = _require(message, f"{action} needs a reason")
+    elif not any(m.email_confirmed_at is not None and m.is_active for m in agency_members(agency)):
+        raise DecisionError(_("nobody at this agency has confirmed their email address yet"))
     before = agency.status.value
     agency.status = AGENCY_ACTIONS[action]
     record(

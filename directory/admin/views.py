@@ -17,6 +17,7 @@ from ..agencies.models import Agency
 from ..audit.models import AuditEntry
 from ..db import now_utc
 from ..extensions import db
+from ..formerrors import show_errors
 from ..geo import get_geo
 from ..mail import send_mail
 from ..organizations import editing
@@ -36,6 +37,7 @@ def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]
     try:
         decide()
     except (services.DecisionError, editing.ListingStateError) as exc:
+        show_errors(form, getattr(exc, "errors", {}))  # the checklist items left unexplained
         form.message.errors = [
             *form.message.errors,
             _("This decision cannot be taken: %(why)s.", why=str(exc)),
@@ -51,11 +53,15 @@ def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]
 def queue() -> str:
     """What waits for review, oldest first, with each item's age; and the stale listings."""
     items = services.queue()
-    counts = {
-        kind: sum(1 for i in items if i.kind == kind) for kind in ("listing", "revision", "agency", "report")
-    }
+    kinds = ("listing", "revision", "reverify", "agency", "report")
+    counts = {kind: sum(1 for i in items if i.kind == kind) for kind in kinds}
     return render_template(
-        "admin/queue.html", items=items, counts=counts, now=now_utc(), stale=services.stale_listings()
+        "admin/queue.html",
+        items=items,
+        counts=counts,
+        now=now_utc(),
+        stale=services.stale_listings(limit=50),
+        stale_count=services.count_stale(),
     )
 
 
@@ -68,7 +74,7 @@ def review_organization(org_id: int) -> str | Response:
     form = DecisionForm()
     if form.validate_on_submit():
         action = request.form.get("action", "")
-        message, checklist = form.message.data or "", form.checklist.data
+        message, checklist = form.message.data or "", form.to_checklist()
 
         def decide() -> None:
             if revision is not None and request.form.get("target") == "revision":
@@ -81,9 +87,11 @@ def review_organization(org_id: int) -> str | Response:
         if _decided(form, decide):
             _tell_members(org, action, message)
             return redirect(url_for("admin.queue"))
+    listing = editing.input_from_org(org)
     changes = {}
     if revision is not None:
-        changes = editing.diff(editing.input_from_org(org), editing.input_from_dict(revision.data))
+        proposed = editing.input_from_dict(revision.data)
+        changes, listing = editing.diff(listing, proposed), proposed
     history = db.session.scalars(
         sa.select(AuditEntry)
         .where(AuditEntry.target_type == "organization", AuditEntry.target_id == org.id)
@@ -95,6 +103,7 @@ def review_organization(org_id: int) -> str | Response:
         org=org,
         revision=revision,
         changes=changes,
+        listing=listing,
         form=form,
         history=history,
         stale=org.needs_reverification(),
@@ -114,11 +123,22 @@ def _tell_members(org: Organization, action: str, message: str) -> None:
 def review_agency(agency_id: int) -> str | Response:
     agency = db.get_or_404(Agency, agency_id)
     form = AgencyDecisionForm()
+    members = services.agency_members(agency)
     if form.validate_on_submit():
         action, message = request.form.get("action", ""), form.message.data or ""
         if _decided(form, lambda: services.decide_agency(agency, current_user, action, message)):
+            _tell_agency(members, agency, action, message)
             return redirect(url_for("admin.queue"))
-    return render_template("admin/agency.html", agency=agency, form=form)
+    return render_template("admin/agency.html", agency=agency, form=form, members=members)
+
+
+def _tell_agency(members: list[User], agency: Agency, action: str, message: str) -> None:
+    """Email the agency's members about a decision (after the commit; failures are logged)."""
+    subject = _("About your agency in the Survivor-Led Partnership Directory")
+    body = render_template("admin/mail/agency_decision.txt", agency=agency, action=action, message=message)
+    for member in members:
+        if member.is_active:
+            send_mail(member.email, subject, body)
 
 
 @bp.get("/audit")

@@ -8,10 +8,21 @@ from ..extensions import db
 from .models import AuditEntry
 
 
+class Operator:
+    """Whoever runs a ``flask`` command on the server: no account, so the audit says "operator"."""
+
+    id = None
+
+
+OPERATOR = Operator()
+
+
 def actor_label(user: Any | None) -> str:
     """A pseudonymous label for who acted: role and id, never a name or an address."""
     if user is None:
         return "system"
+    if isinstance(user, Operator):
+        return "operator"
     role = getattr(getattr(user, "role", None), "value", "user")
     return f"{role} {user.id}"
 

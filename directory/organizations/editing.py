@@ -57,6 +57,10 @@ class ListingStateError(ValueError):
     """The listing is not in a state that allows this (e.g. submitting a published listing)."""
 
 
+class EmailNotConfirmedError(ListingStateError):
+    """The member has not confirmed their email address yet, so the listing cannot go to review."""
+
+
 class EditConflictError(Exception):
     """Someone else saved the listing since this form was loaded."""
 
@@ -268,7 +272,12 @@ def change_status(org: Organization, to: ListingStatus) -> None:
 
 
 def submit_for_review(org: Organization, by: Any) -> None:
-    """Send a draft (or a listing an admin asked to change) to the review queue."""
+    """Send a draft (or a listing an admin asked to change) to the review queue.
+
+    Only a member whose email address is confirmed may: admins must be able to reach someone real.
+    """
+    if getattr(by, "email_confirmed_at", None) is None:
+        raise EmailNotConfirmedError("email not confirmed")
     data = input_from_org(org)
     missing = {
         name: [str(message)] for name, message in REQUIRED_FOR_REVIEW.items() if not getattr(data, name)
@@ -278,6 +287,16 @@ def submit_for_review(org: Organization, by: Any) -> None:
     change_status(org, ListingStatus.PENDING)
     org.submitted_at = now_utc()
     record(by, "listing.submit", "organization", org.id)
+
+
+def confirm_still_correct(org: Organization, by: Any) -> None:
+    """A member confirms the published listing is still correct: it waits for an admin to re-verify it
+    (saving an unchanged profile creates nothing to review, so this is the way to ask)."""
+    if org.status is not ListingStatus.APPROVED:
+        raise ListingStateError(f"{org.status.value} cannot be re-verified")
+    if org.reverify_requested_at is None:  # asked twice: it keeps its place in the queue
+        org.reverify_requested_at = now_utc()
+    record(by, "listing.confirm_current", "organization", org.id)
 
 
 def unpublish(org: Organization, by: Any) -> None:

@@ -338,13 +338,10 @@ def _prepare_batch(
     documents = [fts_row(i, values.organization) for i, values in enumerate(values_list)]
     return _BatchRows(
         organizations=[
+            # No assured_date, even with --approve: publishing a file is not checking each listing, so
+            # imported listings show "not yet verified" until an admin re-verifies them.
             {**values.organization, "slug": slug, "status": status, "is_demo": is_demo}
-            # The admin who imports with --approve vouches for the rows: they count as verified now.
-            | {
-                "created_at": now,
-                "updated_at": now,
-                "assured_date": now if status is ListingStatus.APPROVED else None,
-            }
+            | {"created_at": now, "updated_at": now}
             for slug, status, values in batch
         ],
         location_columns=("organization_id", *values_list[0].location),

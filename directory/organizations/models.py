@@ -151,6 +151,9 @@ class Organization(db.Model):
     # When, and by which admin, the listing was last verified (HSDS assured_date / assurer_email).
     # Editing never changes these: only an admin's review does.
     assured_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a member last confirmed the listing is still correct (it waits in the admins' queue until an
+    # admin re-verifies it; None when nothing is waiting).
+    reverify_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the members were last reminded that re-verification is due (flask send-reminders).
     reverify_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assurer_id: Mapped[int | None] = mapped_column(

@@ -132,6 +132,15 @@ def submit() -> Response:
         for messages in exc.errors.values():
             flash(" ".join(messages), "error")
         return redirect(url_for("workspace.edit"))
+    except editing.EmailNotConfirmedError:
+        flash(
+            _(
+                "Confirm your email address first: follow the link we sent you, or ask for a new one "
+                "on your account page."
+            ),
+            "error",
+        )
+        return redirect(url_for("workspace.dashboard"))
     except editing.ListingStateError:
         flash(_("This listing cannot be submitted in its current state."), "error")
         return redirect(url_for("workspace.dashboard"))
@@ -167,6 +176,21 @@ def requests_setting() -> Response:
     set_accepting(org, current_user, request.form.get("accepting") == "yes")
     db.session.commit()
     flash(_("Saved."), "success")
+    return redirect(url_for("workspace.dashboard"))
+
+
+@bp.post("/organization/confirm")
+@org_member_required
+def confirm_current() -> Response:
+    """ "Our listing is still correct": ask the admins to re-verify it."""
+    org = own_organization()
+    try:
+        editing.confirm_still_correct(org, current_user)
+    except editing.ListingStateError:
+        flash(_("Only a published listing can be re-verified."), "error")
+        return redirect(url_for("workspace.dashboard"))
+    db.session.commit()
+    flash(_("Thank you. An admin will verify your listing again."), "success")
     return redirect(url_for("workspace.dashboard"))
 
 
