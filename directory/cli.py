@@ -161,6 +161,36 @@ def send_reminders() -> None:
     click.echo(f"Reminded {len(due)} organizations; {count} listings need re-verification.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the whole database to PATH, while the app keeps running."""
+    from .backup import BackupError, backup
+
+    try:
+        backup(db.engine, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {path}. It holds shelters' true locations and personal data: keep it safe.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds data.")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup made by `flask backup` into an empty database (or any, with --force)."""
+    from .backup import BackupError, restore
+
+    db.session.remove()
+    try:
+        restore(db.engine, path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored {path}.")
+
+
 def register(app: Flask) -> None:
     for command in (
         seed_demo,
@@ -168,5 +198,7 @@ def register(app: Flask) -> None:
         geo_group,
         create_admin_command,
         send_reminders,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

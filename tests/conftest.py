@@ -114,6 +114,15 @@ class Databases:
         shutil.copyfile(self.template, database)
         return f"sqlite:///{database}"
 
+    def create_empty(self, folder: Path) -> str:
+        """A database with nothing in it (no schema): what a restore starts from."""
+        if ON_POSTGRESQL:
+            name = f"{self.url.database}_{next(self._count)}"
+            self._recreate(name, template=None)
+            self._created.append(name)
+            return self.url.set(database=name).render_as_string(False)
+        return f"sqlite:///{folder / f'empty{next(self._count)}.sqlite3'}"
+
     def close(self) -> None:
         if ON_POSTGRESQL:
             with self._admin.connect() as connection:
