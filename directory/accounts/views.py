@@ -18,6 +18,7 @@ from . import invitations, services
 from . import two_factor as totp
 from .forms import (
     AcceptInvitationForm,
+    ConfirmEmailForm,
     DeleteAccountForm,
     EmailChangeForm,
     ForgotPasswordForm,
@@ -243,14 +244,19 @@ def reset_password_page(token: str) -> str | Response:
     return render_template("accounts/reset_password.html", form=form)
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> str | Response | tuple[str, int]:
-    user = services.confirm_email(token)
+    """The emailed link opens a page; its button confirms (mail scanners open links, never press buttons)."""
+    user = services.tokens.read_token(token, "confirm")
     if user is None:
         return render_template("accounts/token_invalid.html"), 400
-    db.session.commit()
-    flash(_("Thank you: your email address is confirmed."), "success")
-    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        services.confirm_email(token)
+        db.session.commit()
+        flash(_("Thank you: your email address is confirmed."), "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm.html", form=form, email=user.email)
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
