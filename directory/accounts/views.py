@@ -266,14 +266,18 @@ def two_factor() -> str | Response | tuple[str, int]:
     user = load_user(pending) if isinstance(pending, str) else None
     if user is None:
         return redirect(url_for("accounts.login"))
-    form = TwoFactorForm()
     setting_up = user.totp_confirmed_at is None
-    if setting_up:
-        session.setdefault("2fa_secret", totp.new_secret())
+    if request.method == "POST" and request.form.get("action") == "setup":
+        if setting_up:  # a fresh secret, on the server; this session keeps only its fingerprint
+            session["2fa_setup"] = totp.start_setup(user)
+            db.session.commit()
+        return redirect(url_for("accounts.two_factor"))
+    secret = totp.pending_secret(user, session.get("2fa_setup")) if setting_up else None
+    form = TwoFactorForm()
     status = 200
     if form.validate_on_submit():
         try:
-            codes = _check_second_factor(user, form.code.data, setting_up)
+            codes = _check_second_factor(user, form.code.data, setting_up, secret)
         except LoginThrottledError:
             db.session.rollback()
             form.code.errors = [_("Too many attempts. Wait a few minutes and try again.")]
@@ -288,11 +292,11 @@ def two_factor() -> str | Response | tuple[str, int]:
                     return render_template("accounts/recovery_codes.html", codes=codes, next=target)
                 return redirect(target or url_for("accounts.account"))
             form.code.errors = [_("That code is not right, or has already been used. Try the next one.")]
-    secret = session.get("2fa_secret") if setting_up else None
     return (
         render_template(
             "accounts/two_factor.html",
             form=form,
+            setting_up=setting_up,
             secret=secret,
             uri=totp.provisioning_uri(user, secret) if secret else None,
         ),
@@ -300,11 +304,11 @@ def two_factor() -> str | Response | tuple[str, int]:
     )
 
 
-def _check_second_factor(user: User, code: str, setting_up: bool) -> list[str] | bool:
+def _check_second_factor(user: User, code: str, setting_up: bool, secret: str | None) -> list[str] | bool:
     """Recovery codes (setup), True (verified), or False; failures count like failed passwords."""
     services.check_throttle(user.email, request.remote_addr or "")
     if setting_up:
-        codes = totp.confirm_setup(user, session["2fa_secret"], code)
+        codes = totp.confirm_setup(user, secret, code)
         ok: list[str] | bool = codes if codes is not None else False
     else:
         ok = totp.verify(user, code)
