@@ -103,9 +103,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Security headers on every response."""
+    """Session limits before each request; security headers on every response."""
+    from .accounts.session_limits import register as register_session_limits
     from .security_headers import register as register_security_headers
 
+    register_session_limits(app)
     register_security_headers(app)
 
 

@@ -63,6 +63,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # How long a sign-in lasts: ended after this much inactivity (idle) or this long after signing in
+        # (absolute), whichever comes first; admins much sooner (see directory/accounts/session_limits.py).
+        "SESSION_IDLE_MINUTES_ADMIN": _env_int("SESSION_IDLE_MINUTES_ADMIN", 30),
+        "SESSION_MAX_HOURS_ADMIN": _env_int("SESSION_MAX_HOURS_ADMIN", 12),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 8 * 60),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 14 * 24),
         # Security headers on every response (directory/security_headers.py). A map with remote tiles, for
         # example, needs its tile server added to img-src. HSTS is sent only with SESSION_COOKIE_SECURE.
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..organizations.services import ListingValidationError
 from ..ratelimits import limit_form_posts
-from . import invitations, services
+from . import invitations, services, session_limits
 from . import two_factor as totp
 from .forms import (
     AcceptInvitationForm,
@@ -134,6 +134,7 @@ def login() -> str | Response | tuple[str, int]:
                 return redirect(url_for("accounts.two_factor"))
             if user is not None:
                 login_user(user)  # Flask-Login renews the session identifier here
+                session_limits.begin()
                 return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
             form.password.errors = [_("That email address and password do not match an account.")]
     return render_template("accounts/login.html", form=form), status
@@ -188,6 +189,7 @@ def account() -> str | Response:
             else:
                 db.session.commit()
                 # A fresh cookie for this session (all others are now void); the real object, not the proxy.
+                # The session keeps its start time: a new password does not lengthen it.
                 login_user(current_user._get_current_object())
                 flash(_("Your password is changed. Other devices have been signed out."), "success")
                 return redirect(url_for("accounts.account"))
@@ -288,6 +290,7 @@ def two_factor() -> str | Response | tuple[str, int]:
                 target = session.get("2fa_next")
                 session.clear()
                 login_user(user)
+                session_limits.begin()
                 if isinstance(codes, list):  # just set up: show the recovery codes, once
                     return render_template("accounts/recovery_codes.html", codes=codes, next=target)
                 return redirect(target or url_for("accounts.account"))
@@ -353,6 +356,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         else:
             db.session.commit()
             login_user(user)
+            session_limits.begin()
             flash(_("Welcome. You are now a member."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
