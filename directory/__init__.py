@@ -28,6 +28,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     trust_proxy(app)
     register_extensions(app)
     register_blueprints(app)
+    register_request_hooks(app)
     register_error_handlers(app)
     register_commands(app)
     register_template_helpers(app)
@@ -99,6 +100,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Session limits before each request; security headers on every response."""
+    from .accounts.session_limits import register as register_session_limits
+    from .security_headers import register as register_security_headers
+
+    register_session_limits(app)
+    register_security_headers(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -12,6 +12,21 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+#: Scripts, styles, fonts and images from this site only (images also as data: URLs); no plugins, no
+#: framing; forms post only here.
+DEFAULT_CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
 
 def _env_int(name: str, default: int) -> int:
     raw = os.environ.get(name)
@@ -48,6 +63,19 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
         "WTF_CSRF_TIME_LIMIT": None,
+        # How long a sign-in lasts: ended after this much inactivity (idle) or this long after signing in
+        # (absolute), whichever comes first; admins much sooner (see directory/accounts/session_limits.py).
+        "SESSION_IDLE_MINUTES_ADMIN": _env_int("SESSION_IDLE_MINUTES_ADMIN", 30),
+        "SESSION_MAX_HOURS_ADMIN": _env_int("SESSION_MAX_HOURS_ADMIN", 12),
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 8 * 60),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 14 * 24),
+        # Security headers on every response (directory/security_headers.py). A map with remote tiles, for
+        # example, needs its tile server added to img-src. HSTS is sent only with SESSION_COOKIE_SECURE.
+        "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),
+        # same-origin: our own pages keep the referrer; other sites get none, since request, profile and
+        # search addresses (what an agency or a survivor looked for) are nobody else's business.
+        "REFERRER_POLICY": os.environ.get("REFERRER_POLICY", "same-origin"),
+        "STRICT_TRANSPORT_SECURITY": os.environ.get("STRICT_TRANSPORT_SECURITY", "max-age=31536000"),
         # Reverse proxies in front of the app (0: none); see directory.trust_proxy.
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         # Set by gunicorn.conf.py: this process only serves requests, so the migration commands (and

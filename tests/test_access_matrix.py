@@ -3,12 +3,15 @@
 The table is written by hand and must cover exactly the app's URL map (static files aside): a new
 route without a row fails ``test_the_matrix_covers_every_route``. Requests run with CSRF protection on;
 POSTs carry a valid token and an empty form; apart from signing out, none may change the database.
+No GET writes to the database at all (mail scanners and link previews open links): the one exception is
+the audit of a read, when a verified agency is shown restricted contact details (``contact.view``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -23,8 +26,8 @@ from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.assessment.models import Assessment
 from directory.db import now_utc
 from directory.extensions import db
-from directory.organizations.models import Organization
-from directory.partnerships.services import RequestDraft, send_requests
+from directory.organizations.models import Organization, Visibility
+from directory.partnerships.services import RequestDraft, notify, send_requests
 from directory.reports.models import Report, ReportReason
 
 from .conftest import PASSWORD
@@ -95,6 +98,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.reset_password_page", "GET"): every(400),  # the token is not valid
     ("accounts.reset_password_page", "POST"): every(400),
     ("accounts.confirm", "GET"): every(400),
+    ("accounts.confirm", "POST"): every(400),
     ("workspace.dashboard", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.edit", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
@@ -144,6 +148,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
         "admin": 302,
     },
     ("partnerships.message", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    ("partnerships.mark_read", "POST"): {
+        **REQUEST_PARTIES,
+        "org_a": 302,
+        "agency_verified": 302,
+        "admin": 302,
+    },
     ("assessment.questionnaire", "GET"): {**signed_in(200), "admin": 404},  # belongs to an org or agency
     ("assessment.questionnaire", "POST"): {**signed_in(200), "admin": 404},  # unanswered: shown again
     ("assessment.result", "GET"): {**dict.fromkeys(ROLES, 404), "anonymous": 302, "org_a": 200},
@@ -162,6 +172,9 @@ CHANGES_ALLOWED = {
     ("partnerships.block", "org_a"),  # organization A blocks the agency behind its request
     ("workspace.confirm_current", "org_a"),
     ("workspace.confirm_current", "org_b"),
+    ("partnerships.mark_read", "org_a"),  # those who see the request mark their notices about it read
+    ("partnerships.mark_read", "agency_verified"),
+    ("partnerships.mark_read", "admin"),
     ("workspace.unpublish", "org_a"),
     ("workspace.unpublish", "org_b"),
 }
@@ -210,6 +223,9 @@ def people(
         "matrix-token",
         date(2029, 1, 1),
     )
+    # Something for a GET to be tempted by: an unread notice for everyone, restricted contact details.
+    notify(partnership, list(users.values()), "A notice")
+    org_a.email, org_a.email_visibility = "office@example.org", Visibility.VERIFIED_AGENCIES
     assessment = Assessment(organization_id=org_a.id, answers={}, scores={"overall": 0})
     db.session.add(assessment)
     report = Report(organization_id=org_a.id, reason=ReportReason.CLOSED, sender_key="x")
@@ -259,6 +275,31 @@ def _snapshot() -> dict[str, list[tuple]]:
     return {t.name: sorted(map(tuple, db.session.execute(sa.select(t)).all()), key=repr) for t in tables}
 
 
+WRITES = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
+#: GETs that may record a read in the audit log (and write nothing else).
+AUDITED_READS = {"organizations.profile", "api.organization"}
+
+
+@contextmanager
+def writes_recorded() -> Iterator[list[str]]:
+    """The writes (INSERT, UPDATE, DELETE, with their table) sent to the database while the block runs.
+
+    Stricter than comparing snapshots: a write that happens to change nothing (marking read what was
+    already read) is still a GET that writes."""
+    found: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        match = WRITES.match(statement)
+        if match:
+            found.append(f"{match.group(1).split()[0].upper()} {match.group(2)}")
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield found
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
 def test_the_matrix_covers_every_route(app: Flask) -> None:
     routes = {
         (rule.endpoint, method)
@@ -274,13 +315,18 @@ def test_the_matrix_covers_every_route(app: Flask) -> None:
 def test_access(app: Flask, people: dict[str, Any], role: str) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     client = _client(app, role, people)
+    audited_reads = 0
     for (endpoint, method), expected in MATRIX.items():
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         with app.test_request_context():
             url = app.url_for(endpoint, **{k: people["params"][k] for k in rule.arguments})
         url = url.replace("http://localhost", "")
         if method == "GET":
-            response = client.get(url)
+            with writes_recorded() as writes:
+                response = client.get(url)
+            allowed = ["INSERT audit_entry"] if endpoint in AUDITED_READS else []
+            assert writes in ([], allowed), f"{role} GET {url} wrote to the database: {writes}"
+            audited_reads += bool(writes)
         else:
             before = _snapshot()
             response = client.post(url, data={"csrf_token": _csrf(client)})
@@ -293,3 +339,5 @@ def test_access(app: Flask, people: dict[str, Any], role: str) -> None:
             else:
                 client = _client(app, role, people)  # sign in again for the rest of the table
         assert response.status_code == expected[role], f"{role} {method} {url}"
+    # the one exception is exercised: verified agencies see the restricted address, and that is recorded
+    assert bool(audited_reads) is (role in ("agency_verified", "agency_verified_b"))

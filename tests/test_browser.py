@@ -1,5 +1,10 @@
 """The newcomer's journey in a real browser (Debian's Chromium through Playwright), without JavaScript.
 
+Every page is served with the app's Content-Security-Policy, and every test fails on any violation a page
+reports: the browser logs each one to the console (with JavaScript on or off), and with JavaScript on a
+``securitypolicyviolation`` listener reports it too (``test_a_csp_violation_fails_the_test`` shows both
+are seen).
+
 Skipped only when Chromium is missing on a developer's machine; in CI (``CI`` set) a missing browser
 is a failure, since ``.ci/run`` installs it.
 """
@@ -92,12 +97,85 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+#: With JavaScript on, violations are also reported as events; this turns each into a console error.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """A console message about a Content-Security-Policy violation (Chromium's wording, or ours)."""
+    return "Content Security Policy" in text or text.startswith(("CSP violation:", "Refused to"))
+
+
+def watch_csp(context: Any, found: list[str]) -> None:
+    """Collect into ``found`` every CSP violation reported by the pages of ``context``."""
+
+    def collect(message: Any) -> None:
+        if is_csp_violation(message.text):
+            found.append(message.text)
+
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on("console", collect)
+
+
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Makes browser contexts (JavaScript off unless asked for) whose pages may not violate the CSP."""
+    violations: list[str] = []
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"java_script_enabled": False, **options})
+        watch_csp(context, violations)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        for open_page in context.pages:
+            open_page.title()  # a round trip: the console messages sent before it have arrived
+        context.close()
+    assert violations == [], "pages violated the Content-Security-Policy"
+
+
+@pytest.fixture
+def page(new_context: Callable[..., Any]) -> object:
+    return new_context(viewport={"width": 390, "height": 844}).new_page()
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["javascript-off", "javascript-on"])
+def test_a_csp_violation_fails_the_test(browser: Any, live_server: str, javascript: bool) -> None:
+    """The detector at work: one of the app's pages, with the app's own headers, given inline styles and
+    an inline script, is flagged; the same page as the app serves it is not."""
+    found: list[str] = []
+    context = browser.new_context(java_script_enabled=javascript)
+    watch_csp(context, found)
     page = context.new_page()
-    yield page
+    page.goto(live_server + "/about")
+    page.title()
+    assert found == []
+
+    def with_inline_code(route: Any) -> None:
+        response = route.fetch()
+        assert "style-src 'self'" in response.headers["content-security-policy"]  # the app's own policy
+        body = response.text().replace(
+            "</head>", '<style>p { color: red; }</style><script>document.title = "ran";</script></head>'
+        )
+        body = body.replace("<main ", '<main style="color: blue" ', 1)
+        route.fulfill(response=response, body=body)
+
+    page.route(live_server + "/about", with_inline_code)
+    page.goto(live_server + "/about")
+    title = page.title()
     context.close()
+    assert title != "ran"  # the inline script was blocked (or, JavaScript off, never ran)
+    assert len([text for text in found if "style-src" in text]) >= 2  # the <style> block and the attribute
+    if javascript:
+        assert any("script-src" in text for text in found)
+        assert any(text.startswith("CSP violation:") for text in found)  # the event listener saw them too
 
 
 def test_newcomer_finds_the_micro_finance_organization_near_douala(page, live_server: str) -> None:
@@ -143,7 +221,7 @@ def test_a_misspelt_place_shows_suggestions_at_the_field(page, live_server: str)
 
 
 def test_an_organization_registers_is_approved_and_edits_under_review(
-    page, live_server: str, app_for_live: Flask
+    page, live_server: str, app_for_live: Flask, new_context: Callable[..., Any]
 ) -> None:
     """The accounts-and-vetting journey, in the browser, JavaScript off."""
     import re
@@ -162,6 +240,8 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     assert "/register/check-email" in page.url
     # The listing can only go to review once the email address is confirmed: follow the emailed link.
     page.goto(_emailed_link(app_for_live, "ama.browser@example.org", "/confirm/"))
+    page.click("main button[type=submit]")  # opening the link changes nothing; the button confirms
+    assert "your email address is confirmed" in page.text_content("main")
     page.goto(live_server + "/login")
     page.fill("#email", "ama.browser@example.org")
     page.fill("#password", "tidal orchard lantern seventy")
@@ -190,7 +270,7 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
         admin.totp_secret = secret
         admin.totp_confirmed_at = admin.email_confirmed_at
         db.session.commit()
-    context = page.context.browser.new_context(java_script_enabled=False)
+    context = new_context()
     admin_page = context.new_page()
     admin_page.goto(live_server + "/login")
     admin_page.fill("#email", "root.browser@example.org")
@@ -219,7 +299,6 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     public.goto(live_server + "/organizations?q=browser+test+circle")
     assert "Savings groups and business training for women." in public.text_content("main")
     assert not re.search("newer summary", public.text_content("main"))
-    context.close()
 
 
 def test_a_verified_agency_checks_and_sends_a_request(page, live_server: str, app_for_live: Flask) -> None:

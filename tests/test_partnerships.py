@@ -296,12 +296,20 @@ def test_the_thread_and_the_notices(app: Flask, parties: dict, outbox) -> None:
 
     assert unread(member) == 1 and unread(agency) == 0
     assert any("To: ama@example.org" in m and "New partnership request" in m for m in outbox())
-    member.get(f"/requests/{request_id}")
+    # Reading marks nothing (a GET changes no state): the page shows what is new, a button marks it read.
+    page = member.get(f"/requests/{request_id}").get_data(as_text=True)
+    assert "1 unread notice" in page and "New partnership request" in page and unread(member) == 1
+    listing = member.get("/requests").get_data(as_text=True)
+    assert re.search(r'<span class="badge" aria-label="1 unread">1</span></td>', listing)
+    member.post(f"/requests/{request_id}/read")
     assert unread(member) == 0
+    assert "unread notice" not in member.get(f"/requests/{request_id}").get_data(as_text=True)
     member.post(f"/requests/{request_id}/messages", data={"body": "Can you pay for travel?"})
     assert unread(agency) == 1
     page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
-    assert "Can you pay for travel?" in page and unread(agency) == 0
+    assert "Can you pay for travel?" in page and unread(agency) == 1
+    agency.post(f"/requests/{request_id}/messages", data={"body": "Yes, and a day rate."})
+    assert unread(agency) == 0  # answering marks what came before as read
     member.post(f"/requests/{request_id}/move", data={"to": "accepted"})
     assert unread(agency) == 1  # every step is told to the other side
     assert any("To: officer@example.org" in m and "is now: accepted" in m for m in outbox())

@@ -138,6 +138,10 @@ class PasswordChangeForm(FlaskForm):
     new_password = _password_field(_l("New password"))
 
 
+class ConfirmEmailForm(FlaskForm):
+    """The button that confirms an email address (its token is in the address)."""
+
+
 class TwoFactorForm(FlaskForm):
     code = StringField(
         _l("Code"),

@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     # Second factor (required for admins): a TOTP secret, once confirmed, and the last time step used
     # (a code is accepted once).
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The secret being set up, until a code from the app confirms it (kept here, never in the cookie).
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

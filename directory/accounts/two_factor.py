@@ -1,7 +1,8 @@
 """The second factor for admins: TOTP (RFC 6238, through pyotp) and single-use recovery codes.
 
 Recovery codes are random and long, so a fast hash (SHA-256) stores them safely; each works once.
-A TOTP code works once too: the time step of the last accepted code is kept.
+A TOTP code works once too: the time step of the last accepted code is kept. The secret being set up waits
+on the server (``User.totp_pending_secret``), never in the session cookie, until a code confirms it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,29 @@ def new_secret() -> str:
     return pyotp.random_base32()
 
 
+def start_setup(user: User) -> str:
+    """A fresh secret for the app being set up, kept on the server until a code confirms it.
+
+    Returns its fingerprint, which the set-up session keeps (never the secret itself): only that session
+    is shown the secret and may confirm it, as when the secret lived in its cookie.
+    """
+    user.totp_pending_secret = new_secret()
+    return setup_fingerprint(user.totp_pending_secret)
+
+
+def setup_fingerprint(secret: str) -> str:
+    """A one-way fingerprint of a pending secret (it reveals nothing of the secret)."""
+    return hashlib.sha256(f"totp-setup:{secret}".encode()).hexdigest()
+
+
+def pending_secret(user: User, fingerprint: object) -> str | None:
+    """The secret being set up, for the session holding its fingerprint; None for any other."""
+    secret = user.totp_pending_secret
+    if secret is None or user.totp_confirmed_at is not None or not isinstance(fingerprint, str):
+        return None
+    return secret if secrets.compare_digest(setup_fingerprint(secret), fingerprint) else None
+
+
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app takes (typed or scanned)."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
@@ -42,12 +66,14 @@ def _accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
     return None
 
 
-def confirm_setup(user: User, secret: str, code: str) -> list[str] | None:
-    """Turn the second factor on when ``code`` proves the app has ``secret``; return recovery codes."""
-    step = _accepted_step(secret, code, None)
-    if step is None:
+def confirm_setup(user: User, secret: str | None, code: str) -> list[str] | None:
+    """Turn the second factor on when ``code`` proves the app has the pending ``secret`` (from
+    :func:`pending_secret`); return the recovery codes."""
+    step = _accepted_step(secret, code, None) if secret is not None else None
+    if secret is None or step is None:
         return None
     user.totp_secret = secret
+    user.totp_pending_secret = None
     user.totp_confirmed_at = now_utc()
     user.totp_last_step = step
     return new_recovery_codes(user)

@@ -14,10 +14,11 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..organizations.services import ListingValidationError
 from ..ratelimits import limit_form_posts
-from . import invitations, services
+from . import invitations, services, session_limits
 from . import two_factor as totp
 from .forms import (
     AcceptInvitationForm,
+    ConfirmEmailForm,
     DeleteAccountForm,
     EmailChangeForm,
     ForgotPasswordForm,
@@ -133,6 +134,7 @@ def login() -> str | Response | tuple[str, int]:
                 return redirect(url_for("accounts.two_factor"))
             if user is not None:
                 login_user(user)  # Flask-Login renews the session identifier here
+                session_limits.begin()
                 return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
             form.password.errors = [_("That email address and password do not match an account.")]
     return render_template("accounts/login.html", form=form), status
@@ -187,6 +189,7 @@ def account() -> str | Response:
             else:
                 db.session.commit()
                 # A fresh cookie for this session (all others are now void); the real object, not the proxy.
+                # The session keeps its start time: a new password does not lengthen it.
                 login_user(current_user._get_current_object())
                 flash(_("Your password is changed. Other devices have been signed out."), "success")
                 return redirect(url_for("accounts.account"))
@@ -254,14 +257,19 @@ def reset_password_page(token: str) -> str | Response:
     return render_template("accounts/reset_password.html", form=form)
 
 
-@bp.get("/confirm/<token>")
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> str | Response | tuple[str, int]:
-    user = services.confirm_email(token)
+    """The emailed link opens a page; its button confirms (mail scanners open links, never press buttons)."""
+    user = services.tokens.read_token(token, "confirm")
     if user is None:
         return render_template("accounts/token_invalid.html"), 400
-    db.session.commit()
-    flash(_("Thank you: your email address is confirmed."), "success")
-    return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        services.confirm_email(token)
+        db.session.commit()
+        flash(_("Thank you: your email address is confirmed."), "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.login"))
+    return render_template("accounts/confirm.html", form=form, email=user.email)
 
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
@@ -271,14 +279,18 @@ def two_factor() -> str | Response | tuple[str, int]:
     user = load_user(pending) if isinstance(pending, str) else None
     if user is None:
         return redirect(url_for("accounts.login"))
-    form = TwoFactorForm()
     setting_up = user.totp_confirmed_at is None
-    if setting_up:
-        session.setdefault("2fa_secret", totp.new_secret())
+    if request.method == "POST" and request.form.get("action") == "setup":
+        if setting_up:  # a fresh secret, on the server; this session keeps only its fingerprint
+            session["2fa_setup"] = totp.start_setup(user)
+            db.session.commit()
+        return redirect(url_for("accounts.two_factor"))
+    secret = totp.pending_secret(user, session.get("2fa_setup")) if setting_up else None
+    form = TwoFactorForm()
     status = 200
     if form.validate_on_submit():
         try:
-            codes = _check_second_factor(user, form.code.data, setting_up)
+            codes = _check_second_factor(user, form.code.data, setting_up, secret)
         except LoginThrottledError:
             db.session.rollback()
             form.code.errors = [_("Too many attempts. Wait a few minutes and try again.")]
@@ -289,15 +301,16 @@ def two_factor() -> str | Response | tuple[str, int]:
                 target = session.get("2fa_next")
                 session.clear()
                 login_user(user)
+                session_limits.begin()
                 if isinstance(codes, list):  # just set up: show the recovery codes, once
                     return render_template("accounts/recovery_codes.html", codes=codes, next=target)
                 return redirect(target or url_for("accounts.account"))
             form.code.errors = [_("That code is not right, or has already been used. Try the next one.")]
-    secret = session.get("2fa_secret") if setting_up else None
     return (
         render_template(
             "accounts/two_factor.html",
             form=form,
+            setting_up=setting_up,
             secret=secret,
             uri=totp.provisioning_uri(user, secret) if secret else None,
         ),
@@ -305,11 +318,11 @@ def two_factor() -> str | Response | tuple[str, int]:
     )
 
 
-def _check_second_factor(user: User, code: str, setting_up: bool) -> list[str] | bool:
+def _check_second_factor(user: User, code: str, setting_up: bool, secret: str | None) -> list[str] | bool:
     """Recovery codes (setup), True (verified), or False; failures count like failed passwords."""
     services.check_throttle(user.email, request.remote_addr or "")
     if setting_up:
-        codes = totp.confirm_setup(user, session["2fa_secret"], code)
+        codes = totp.confirm_setup(user, secret, code)
         ok: list[str] | bool = codes if codes is not None else False
     else:
         ok = totp.verify(user, code)
@@ -354,6 +367,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         else:
             db.session.commit()
             login_user(user)
+            session_limits.begin()
             flash(_("Welcome. You are now a member."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)

@@ -303,7 +303,33 @@ def unread_count(user: User) -> int:
     )
 
 
+def unread_by_request(user: User) -> dict[int, int]:
+    """How many unread notices ``user`` has about each request (requests without any are left out)."""
+    rows = db.session.execute(
+        sa.select(Notification.request_id, sa.func.count(Notification.id))
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .group_by(Notification.request_id)
+    )
+    return {request_id: int(count) for request_id, count in rows}
+
+
+def unread_notices(request: PartnershipRequest, user: User) -> list[Notification]:
+    """``user``'s unread notices about ``request``, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.request_id == request.id,
+                Notification.read_at.is_(None),
+            )
+            .order_by(Notification.id)
+        )
+    )
+
+
 def mark_read(request: PartnershipRequest, user: User) -> None:
+    """Mark ``user``'s notices about ``request`` as read (done by a POST, never by viewing the page)."""
     db.session.execute(
         sa.update(Notification)
         .where(

@@ -154,7 +154,9 @@ def index() -> str:
     if current_user.role is Role.ORG_MEMBER:
         query = query.where(PartnershipRequest.organization_id == current_user.organization_id)
     requests = db.session.scalars(query.limit(200)).all()
-    return render_template("partnerships/index.html", requests=requests)
+    return render_template(
+        "partnerships/index.html", requests=requests, unread_counts=services.unread_by_request(current_user)
+    )
 
 
 def _visible(request_id: int) -> PartnershipRequest:
@@ -167,15 +169,31 @@ def _visible(request_id: int) -> PartnershipRequest:
 @bp.get("/requests/<int:request_id>")
 @login_required
 def show(request_id: int) -> str:
+    """One request, its thread and the reader's unread notices about it (reading marks nothing)."""
     found = _visible(request_id)
     party = services.party_of(current_user, found)
     moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is found.state and party in who]
-    services.mark_read(found, current_user)
-    db.session.commit()
     messages = db.session.scalars(
         sa.select(RequestMessage).where(RequestMessage.request_id == found.id).order_by(RequestMessage.id)
     ).all()
-    return render_template("partnerships/show.html", req=found, moves=moves, party=party, messages=messages)
+    return render_template(
+        "partnerships/show.html",
+        req=found,
+        moves=moves,
+        party=party,
+        messages=messages,
+        notices=services.unread_notices(found, current_user),
+    )
+
+
+@bp.post("/requests/<int:request_id>/read")
+@login_required
+def mark_read(request_id: int) -> Response:
+    """Mark one's notices about this request as read (any other step on it does so too)."""
+    found = _visible(request_id)
+    services.mark_read(found, current_user)
+    db.session.commit()
+    return redirect(url_for("partnerships.show", request_id=found.id))
 
 
 @bp.post("/requests/<int:request_id>/messages")
@@ -190,6 +208,7 @@ def message(request_id: int) -> Response:
     else:
         people = services.other_side(found, current_user)
         services.notify(found, people, _("New message about “%(title)s”", title=found.title))
+        services.mark_read(found, current_user)  # whoever answers has read what came before
         db.session.commit()
         _email(people, found, _("New message about “%(title)s”", title=found.title))
     return redirect(url_for("partnerships.show", request_id=found.id) + "#thread")
@@ -216,6 +235,7 @@ def _act(
         text = notice() if notice else ""
         if people:
             services.notify(found, people, text)
+        services.mark_read(found, current_user)  # whoever acts on a request has read its notices
         db.session.commit()
         if people:
             _email(people, found, text)
