@@ -15,7 +15,7 @@ from bench.race_bench import RaceResult, run
 
 pytestmark = pytest.mark.slow
 
-MEMBERS, ROUNDS, WORKERS = 6, 8, 3
+MEMBERS, ROUNDS, WORKERS = 4, 6, 2
 
 
 @pytest.fixture(scope="module")
