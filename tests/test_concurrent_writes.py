@@ -176,6 +176,9 @@ def test_submitting_a_listing_someone_else_just_submitted_is_refused(member) -> 
 # --- admin decisions -------------------------------------------------------------------------------
 
 
+EVERYTHING_CHECKED = admin.Checklist.of(list(admin.CHECKLIST))
+
+
 @pytest.fixture
 def an_admin(make_user: Callable[..., User]) -> User:
     return make_user("admin", email="admin@example.org")
@@ -201,7 +204,9 @@ def test_a_revision_withdrawn_or_decided_a_moment_ago_is_not_decided_again(membe
     audited = count(AuditEntry)
     underneath("UPDATE listing_revision SET status = 'withdrawn' WHERE id = :id", id=revision.id)
     with pytest.raises(admin.DecisionError, match="already decided"):
-        admin.decide_revision(revision, an_admin, "approve", get_geo().gazetteer)
+        admin.decide_revision(
+            revision, an_admin, "approve", get_geo().gazetteer, checklist=EVERYTHING_CHECKED
+        )
     assert column("SELECT summary FROM organization WHERE id = :id", id=org.id) == PROFILE["summary"]
     assert count(AuditEntry) == audited
 
@@ -252,7 +257,7 @@ def test_a_double_click_on_a_decision_records_it_once_and_mails_once(
     org, _user = member(ListingStatus.PENDING)
     page = admin_client.get(f"/admin/organizations/{org.id}").get_data(as_text=True)
     assert 'name="seen" value="pending"' in page
-    form = {"action": "approve", "seen": "pending"}
+    form = {"action": "approve", "seen": "pending", "checklist": list(admin.CHECKLIST)}
     assert admin_client.post(f"/admin/organizations/{org.id}", data=form).status_code == 302
     second = admin_client.post(f"/admin/organizations/{org.id}", data=form)
     assert second.status_code == 200 and "already decided" in second.get_data(as_text=True)
@@ -270,7 +275,12 @@ def test_a_revision_replaced_since_the_admin_read_it_is_not_decided(
     data = editing.input_to_dict(dataclasses.replace(editing.input_from_org(org), summary="Newer."))
     db.session.add(ListingRevision(organization_id=org.id, data=data))
     db.session.commit()
-    form = {"action": "approve", "target": "revision", "revision": str(older.id)}
+    form = {
+        "action": "approve",
+        "target": "revision",
+        "revision": str(older.id),
+        "checklist": list(admin.CHECKLIST),
+    }
     refused = admin_client.post(f"/admin/organizations/{org.id}", data=form)
     assert refused.status_code == 200 and "already decided" in refused.get_data(as_text=True)
     assert column("SELECT summary FROM organization WHERE id = :id", id=org.id) == PROFILE["summary"]
