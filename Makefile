@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-lowest lock lint format bench bench-http bench-smoke messages clean
+.PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -79,6 +79,11 @@ bench-http: $(VENV)/.installed-bench
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
+
+# Members saving one profile at once under gunicorn (the issue's 16 x 50), on SQLite; PG=URL adds
+# PostgreSQL (that database is dropped and created again).
+bench-race: $(VENV)/.installed-dev
+	$(BIN)/python bench/race_bench.py $(if $(PG),--pg $(PG))
 
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3

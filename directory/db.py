@@ -1,12 +1,15 @@
-"""The declarative base every model shares: a constraint naming convention and time helpers."""
+"""The declarative base every model shares: a constraint naming convention, time helpers, and an
+insert that leaves an existing row alone (for "once only" rows that two requests may add at once)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Dialect, Enum, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -60,3 +63,16 @@ def db_enum(cls: type[enum.Enum], name: str) -> Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
     )
+
+
+def insert_once(session: Session, model: type[Base], **values: Any) -> bool:
+    """Insert one row unless it would break a unique constraint; True when it was inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): the database decides, so of two
+    requests adding the same row at once exactly one inserts it and the other learns so without an error.
+    """
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    # A row comes back only when one was inserted (the rowcount of INSERT is not reliable everywhere).
+    return session.execute(statement.returning(*table.primary_key.columns)).first() is not None

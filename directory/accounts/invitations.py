@@ -64,14 +64,27 @@ def find_invitation(token: str) -> Invitation | None:
 
 
 def accept(invitation: Invitation, display_name: str, password: str) -> User:
-    """Create the invited person's account as a member (the link proves the address)."""
+    """Create the invited person's account as a member (the link proves the address).
+
+    The invitation is marked used by one conditional update before anything else is written, so the
+    link works once even when it is sent twice at the same moment.
+    """
     if find_user(invitation.email) is not None:
-        message = _("This address already has an account. Ask to be invited at another address.")
-        raise AccountError({"email": [message]})
+        raise AccountError({"email": [_already_a_member()]})
     _check_password(password, invitation.email, display_name)
+    password_hash = hash_password(password)  # slow on purpose: before the invitation is taken
+    used = db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if used != 1:
+        raise AccountError({"email": [_("This invitation has already been used.")]})
+    db.session.refresh(invitation)
     user = User(
         email=invitation.email,
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         display_name=" ".join(display_name.split()),
         role=Role.ORG_MEMBER if invitation.organization_id else Role.AGENCY_MEMBER,
         organization_id=invitation.organization_id,
@@ -79,11 +92,18 @@ def accept(invitation: Invitation, display_name: str, password: str) -> User:
         is_owner=False,
         email_confirmed_at=now_utc(),
     )
-    db.session.add(user)
-    invitation.accepted_at = now_utc()
-    db.session.flush()
+    try:
+        # Two invitations to one address accepted at the same moment: the second is told, not a 500.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except sa.exc.IntegrityError:
+        raise AccountError({"email": [_already_a_member()]}) from None
     record(user, "member.join", "invitation", invitation.id)
     return user
+
+
+def _already_a_member() -> str:
+    return _("This address already has an account. Ask to be invited at another address.")
 
 
 def members_and_invitations(owner: User) -> tuple[list[User], list[Invitation]]:

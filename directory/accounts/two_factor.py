@@ -1,8 +1,9 @@
 """The second factor for admins: TOTP (RFC 6238, through pyotp) and single-use recovery codes.
 
 Recovery codes are random and long, so a fast hash (SHA-256) stores them safely; each works once.
-A TOTP code works once too: the time step of the last accepted code is kept. The secret being set up waits
-on the server (``User.totp_pending_secret``), never in the session cookie, until a code confirms it.
+A TOTP code works once too: the time step of the last accepted code is kept. Both are used up by
+conditional updates, so a code sent twice at the same moment works once. The secret being set up waits on
+the server (``User.totp_pending_secret``), never in the session cookie, until a code confirms it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import secrets
 
 import pyotp
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..db import now_utc
 from ..extensions import db
@@ -97,16 +99,23 @@ def verify(user: User, code: str) -> bool:
         return False
     step = _accepted_step(user.totp_secret, code, user.totp_last_step)
     if step is not None:
-        user.totp_last_step = step
-        return True
-    recovery = db.session.scalar(
-        sa.select(RecoveryCode).where(
+        # Conditional, so the same code sent twice at the same moment is accepted once.
+        newer = sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+        taken = _update_one(sa.update(User).where(User.id == user.id, newer).values(totp_last_step=step))
+        if taken:
+            set_committed_value(user, "totp_last_step", step)
+        return taken
+    return _update_one(
+        sa.update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash(code),
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=now_utc())
     )
-    if recovery is None:
-        return False
-    recovery.used_at = now_utc()
-    return True
+
+
+def _update_one(statement: sa.Update) -> bool:
+    """Run a conditional update; True when it changed exactly one row."""
+    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount == 1

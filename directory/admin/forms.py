@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..workspace.forms import CheckboxesField
@@ -24,6 +24,9 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("Needed to ask for changes, reject or suspend. The organization sees it."),
     )
+    # What the admin was looking at: the listing's status, and the pending revision's id if any.
+    seen = HiddenField()
+    revision = HiddenField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -56,6 +59,7 @@ class AgencyDecisionForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("Needed to reject or suspend; kept in the audit log."),
     )
+    seen = HiddenField()  # the status the admin was looking at
 
 
 class AuditFilterForm(FlaskForm):

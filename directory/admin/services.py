@@ -3,6 +3,10 @@
 Vetting checks the organization (its registration details, references, web presence and the
 leadership it attests), never anyone's personal history; the checklist an admin worked through is kept
 with the decision.
+
+Each decision is one conditional update on what the admin saw (``WHERE status = :seen``), made before
+anything else is written: when two admins decide the same thing at once, or one clicks twice, the
+second is told it was already decided, and only one audit entry and one email result.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Role, User
 from ..agencies.models import Agency, AgencyStatus
@@ -44,6 +49,11 @@ CHECKLIST: dict[str, Any] = {
 
 class DecisionError(ValueError):
     """A decision that cannot be taken as asked (e.g. a rejection without a reason)."""
+
+
+def already_decided() -> DecisionError:
+    """The error for a decision someone else took a moment ago (or a second click)."""
+    return DecisionError(_("someone else has already decided this; look at it again"))
 
 
 @dataclass
@@ -161,37 +171,60 @@ def _require(text: str, what: str) -> str:
     return text
 
 
+#: What each decision on a listing moves it to (LISTING_TRANSITIONS says from where); "reverify"
+#: keeps the listing published and only renews its verification.
+LISTING_ACTIONS = {
+    "approve": ListingStatus.APPROVED,
+    "request_changes": ListingStatus.CHANGES_REQUESTED,
+    "reject": ListingStatus.REJECTED,
+    "suspend": ListingStatus.SUSPENDED,
+    "reinstate": ListingStatus.APPROVED,
+}
+NEEDS_A_MESSAGE = {
+    "request_changes": "request_changes needs a message",
+    "reject": "reject needs a reason",
+    "suspend": "suspend needs a reason",
+}
+
+
 def decide_listing(
-    org: Organization, admin: User, action: str, message: str = "", checklist: Checklist | None = None
+    org: Organization,
+    admin: User,
+    action: str,
+    message: str = "",
+    checklist: Checklist | None = None,
+    seen: ListingStatus | None = None,
 ) -> None:
-    """approve, request_changes, reject, suspend, reinstate or reverify a listing.
+    """approve, request_changes, reject, suspend, reinstate or reverify a listing the admin saw as
+    ``seen`` (by default: its status as loaded).
 
     Approving and re-verifying need the whole checklist (each item ticked or its reason written);
     both record the admin and the date as the listing's verification.
     """
-    before: dict[str, Any] = {"status": org.status.value}
+    seen = org.status if seen is None else seen
+    if seen is not org.status:
+        raise already_decided()
+    before: dict[str, Any] = {"status": seen.value}
     checked: dict[str, Any] = {}
-    if action == "approve":
-        checked = _require_checklist(checklist or Checklist())
-        editing.change_status(org, ListingStatus.APPROVED)
-        _verified(org, admin)
-    elif action == "reverify":
+    if action == "reverify":
         if org.status is not ListingStatus.APPROVED:
             raise DecisionError(_("only a published listing can be re-verified"))
         checked = _require_checklist(checklist or Checklist())
         before["assured_date"] = org.assured_date.isoformat() if org.assured_date else None
         _verified(org, admin)
-    elif action == "request_changes":
-        message = _require(message, "request_changes needs a message")
-        editing.change_status(org, ListingStatus.CHANGES_REQUESTED)
-    elif action == "reject":
-        message = _require(message, "reject needs a reason")
-        editing.change_status(org, ListingStatus.REJECTED)
-    elif action == "suspend":
-        message = _require(message, "suspend needs a reason")
-        editing.change_status(org, ListingStatus.SUSPENDED)
-    elif action == "reinstate":
-        editing.change_status(org, ListingStatus.APPROVED)
+    elif action in LISTING_ACTIONS:
+        if action in NEEDS_A_MESSAGE:
+            message = _require(message, NEEDS_A_MESSAGE[action])
+        if action == "approve":
+            checked = _require_checklist(checklist or Checklist())
+        try:
+            editing.change_status(org, LISTING_ACTIONS[action], seen)
+        except editing.ListingStateError:
+            if org.status is not seen:  # moved by someone else since the page was shown
+                raise already_decided() from None
+            raise
+        if action == "approve":
+            _verified(org, admin)
     else:
         raise DecisionError(f"unknown action {action}")
     if action != "reverify" or message:
@@ -219,29 +252,43 @@ def decide_revision(
 ) -> None:
     """approve (the public sees the changes now; needs the whole checklist), request_changes or reject
     a pending revision."""
+    decided = {
+        "approve": RevisionStatus.APPROVED,
+        "request_changes": RevisionStatus.CHANGES_REQUESTED,
+        "reject": RevisionStatus.REJECTED,
+    }
     if revision.status is not RevisionStatus.PENDING:
-        raise DecisionError("this revision was already decided")
+        raise already_decided()
+    if action not in decided:
+        raise DecisionError(f"unknown action {action}")
+    if action in NEEDS_A_MESSAGE:
+        message = _require(message, NEEDS_A_MESSAGE[action])
+    checked = _require_checklist(checklist or Checklist()) if action == "approve" else {}
     org = revision.organization
+    # The organization row first, as a member's save takes it (the same lock order: no deadlock);
+    # bumping the edit version also tells members editing the revision that it was decided.
+    db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == org.id)
+        .values(edit_version=Organization.edit_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    taken = db.session.execute(
+        sa.update(ListingRevision)
+        .where(ListingRevision.id == revision.id, ListingRevision.status == RevisionStatus.PENDING)
+        .values(status=decided[action], decided_at=now_utc(), message=message)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:  # decided by another admin, or withdrawn by a member's newer save, a moment ago
+        raise already_decided()
+    db.session.refresh(org)
+    db.session.refresh(revision)
     proposed = editing.input_from_dict(revision.data)
     changes = editing.diff(editing.input_from_org(org), proposed)
-    checked: dict[str, Any] = {}
     if action == "approve":
-        checked = _require_checklist(checklist or Checklist())
         apply_input(org, proposed, gazetteer)
-        revision.status = RevisionStatus.APPROVED
         _verified(org, admin)
-    elif action == "request_changes":
-        revision.status = RevisionStatus.CHANGES_REQUESTED
-        message = _require(message, "request_changes needs a message")
-    elif action == "reject":
-        revision.status = RevisionStatus.REJECTED
-        message = _require(message, "reject needs a reason")
-    else:
-        raise DecisionError(f"unknown action {action}")
-    revision.decided_at = now_utc()
-    revision.message = message
     org.review_message = message
-    org.edit_version += 1
     record(
         admin,
         f"revision.{action}",
@@ -275,26 +322,40 @@ def agency_members(agency: Agency) -> list[User]:
     )
 
 
-def decide_agency(agency: Agency, admin: User, action: str, message: str = "") -> None:
-    """verify, reject or suspend an agency (reject and suspend need a reason).
+def decide_agency(
+    agency: Agency, admin: User, action: str, message: str = "", seen: AgencyStatus | None = None
+) -> None:
+    """verify, reject or suspend an agency the admin saw as ``seen`` (reject and suspend need a reason).
 
     An agency is verified only once someone who belongs to it has confirmed their email address.
     """
     if action not in AGENCY_ACTIONS:
         raise DecisionError(f"unknown action {action}")
+    seen = agency.status if seen is None else seen
+    to = AGENCY_ACTIONS[action]
+    if seen is not agency.status or to is seen:
+        raise already_decided()
     if action != "verify":
         message = _require(message, f"{action} needs a reason")
     elif not any(m.email_confirmed_at is not None and m.is_active for m in agency_members(agency)):
         raise DecisionError(_("nobody at this agency has confirmed their email address yet"))
-    before = agency.status.value
-    agency.status = AGENCY_ACTIONS[action]
+    taken = db.session.execute(
+        sa.update(Agency)
+        .where(Agency.id == agency.id, Agency.status == seen)
+        .values(status=to)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        db.session.refresh(agency)
+        raise already_decided()
+    set_committed_value(agency, "status", to)
     record(
         admin,
         f"agency.{action}",
         "agency",
         agency.id,
-        before={"status": before},
-        after={"status": agency.status.value},
+        before={"status": seen.value},
+        after={"status": to.value},
         note=message,
     )
 

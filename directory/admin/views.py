@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..accounts.access import admin_required
 from ..accounts.models import User
-from ..agencies.models import Agency
+from ..agencies.models import Agency, AgencyStatus
 from ..audit.models import AuditEntry
 from ..db import now_utc
 from ..extensions import db
@@ -21,13 +23,15 @@ from ..formerrors import show_errors
 from ..geo import get_geo
 from ..mail import send_mail
 from ..organizations import editing
-from ..organizations.models import Organization
+from ..organizations.models import ListingStatus, Organization
 from ..partnerships.services import MIN_GROUP, feedback_summary
 from ..partnerships.stats import dashboard as request_dashboard
-from ..reports.models import Report
+from ..reports.models import Report, ReportStatus
 from ..reports.services import decide_report
 from . import services
 from .forms import AgencyDecisionForm, AuditFilterForm, DecisionForm
+
+S = TypeVar("S", bound=enum.Enum)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,6 +41,7 @@ def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]
     try:
         decide()
     except (services.DecisionError, editing.ListingStateError) as exc:
+        db.session.rollback()  # whatever a refused decision began is undone, and the page shows now
         show_errors(form, getattr(exc, "errors", {}))  # the checklist items left unexplained
         form.message.errors = [
             *form.message.errors,
@@ -46,6 +51,14 @@ def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]
     db.session.commit()
     flash(_("Decision recorded."), "success")
     return True
+
+
+def _seen(kind: type[S], value: str | None) -> S | None:
+    """The status a decision form was shown with (None when the form did not say)."""
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
 
 
 @bp.get("/")
@@ -77,12 +90,16 @@ def review_organization(org_id: int) -> str | Response:
         message, checklist = form.message.data or "", form.to_checklist()
 
         def decide() -> None:
-            if revision is not None and request.form.get("target") == "revision":
+            if request.form.get("target") == "revision":
+                # The revision the admin read, not a newer one the organization saved since.
+                if revision is None or form.revision.data not in ("", None, str(revision.id)):
+                    raise services.already_decided()
                 services.decide_revision(
                     revision, current_user, action, get_geo().gazetteer, message, checklist
                 )
             else:
-                services.decide_listing(org, current_user, action, message, checklist)
+                seen = _seen(ListingStatus, form.seen.data)
+                services.decide_listing(org, current_user, action, message, checklist, seen)
 
         if _decided(form, decide):
             _tell_members(org, action, message)
@@ -126,7 +143,8 @@ def review_agency(agency_id: int) -> str | Response:
     members = services.agency_members(agency)
     if form.validate_on_submit():
         action, message = request.form.get("action", ""), form.message.data or ""
-        if _decided(form, lambda: services.decide_agency(agency, current_user, action, message)):
+        seen = _seen(AgencyStatus, form.seen.data)
+        if _decided(form, lambda: services.decide_agency(agency, current_user, action, message, seen)):
             _tell_agency(members, agency, action, message)
             return redirect(url_for("admin.queue"))
     return render_template("admin/agency.html", agency=agency, form=form, members=members)
@@ -172,7 +190,11 @@ def review_report(report_id: int) -> str | Response:
         try:
             decide_report(report, current_user, request.form.get("action", ""))
         except ValueError:
-            flash(_("This report cannot be decided that way."), "error")
+            db.session.rollback()
+            if report.status is not ReportStatus.OPEN:
+                flash(_("Someone else has already decided this report."), "error")
+            else:
+                flash(_("This report cannot be decided that way."), "error")
         else:
             db.session.commit()
             flash(_("Decision recorded."), "success")

@@ -7,6 +7,15 @@
   visibility, removing a contact detail, unpublishing) takes effect at once, without review.
 * Every save names the ``edit_version`` it started from; when another member saved in between, the
   save is refused with both versions, so nobody's work is silently overwritten.
+
+Concurrency: the version check is made by the database, not in Python. A save starts with one
+conditional ``UPDATE organization SET edit_version = edit_version + 1 WHERE id = :id AND
+edit_version = :seen``; exactly one of several members saving from the same version matches a row, and
+the others write nothing and get :class:`EditConflictError`. The winner then holds the write (SQLite)
+or the row lock (PostgreSQL) until it commits, so everything it reads and writes afterwards is current.
+Other writers of a listing (status changes, admin decisions on revisions) take the organization row
+first too, so the locks are always taken in the same order. A listing has at most one pending revision
+(a partial unique index says so as well).
 """
 
 from __future__ import annotations
@@ -62,11 +71,15 @@ class EmailNotConfirmedError(ListingStateError):
 
 
 class EditConflictError(Exception):
-    """Someone else saved the listing since this form was loaded."""
+    """Someone else saved the listing since this form was loaded.
 
-    def __init__(self, theirs: OrganizationInput, yours: OrganizationInput) -> None:
+    ``theirs`` is what is saved now, ``version`` its edit_version (the form to save again carries it).
+    """
+
+    def __init__(self, theirs: OrganizationInput, yours: OrganizationInput, version: int) -> None:
         self.theirs = theirs
         self.yours = yours
+        self.version = version
         super().__init__("edit conflict")
 
 
@@ -203,13 +216,33 @@ class SaveResult:
     for_review: list[str] = field(default_factory=list)  # fields waiting in a revision
 
 
+def claim_edit(org: Organization, base_version: int) -> bool:
+    """Move the listing from ``base_version`` to the next version in the database, if it is still there.
+
+    True when this save won: the row now carries the next version and this transaction holds it until
+    it ends. False when someone else saved since ``base_version`` was read: nothing was written.
+    """
+    won = (
+        db.session.execute(
+            sa.update(Organization)
+            .where(Organization.id == org.id, Organization.edit_version == base_version)
+            .values(edit_version=Organization.edit_version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    # Read the listing again: what was loaded before the update may predate another member's save.
+    db.session.refresh(org)
+    return won
+
+
 def save_profile(
     org: Organization, data: OrganizationInput, base_version: int, by: Any, gazetteer: Gazetteer
 ) -> SaveResult:
     """Save the organization's own edit of its listing (see the module docstring)."""
     validate_input(data)
-    if base_version != org.edit_version:
-        raise EditConflictError(theirs=editable_input(org), yours=data)
+    if not claim_edit(org, base_version):
+        raise EditConflictError(theirs=editable_input(org), yours=data, version=org.edit_version)
     published = input_from_org(org)
     result = SaveResult()
     if org.status is not ListingStatus.APPROVED:
@@ -229,10 +262,7 @@ def save_profile(
                 org.id,
                 **_audit_values({k: (getattr(published, k), v) for k, v in safe.items()}),
             )
-        previous = pending_revision(org)
-        if previous is not None:
-            previous.status = RevisionStatus.WITHDRAWN
-            previous.decided_at = now_utc()
+        withdraw_pending_revision(org)
         if rest:
             db.session.add(
                 ListingRevision(
@@ -241,8 +271,17 @@ def save_profile(
             )
             result.for_review = list(rest)
             record(by, "profile.revision", "organization", org.id, **_audit_values(rest))
-    org.edit_version += 1
     return result
+
+
+def withdraw_pending_revision(org: Organization) -> None:
+    """Withdraw the listing's pending revision, if there still is one (an admin may have just decided it)."""
+    db.session.execute(
+        sa.update(ListingRevision)
+        .where(ListingRevision.organization_id == org.id, ListingRevision.status == RevisionStatus.PENDING)
+        .values(status=RevisionStatus.WITHDRAWN, decided_at=now_utc())
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def _audit_values(changes: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, Any]]:
@@ -264,10 +303,26 @@ REQUIRED_FOR_REVIEW = {
 }
 
 
-def change_status(org: Organization, to: ListingStatus) -> None:
-    """Move the listing to ``to`` when the transition is allowed (see LISTING_TRANSITIONS)."""
-    if to not in LISTING_TRANSITIONS[org.status]:
-        raise ListingStateError(f"{org.status.value} -> {to.value}")
+def change_status(org: Organization, to: ListingStatus, seen: ListingStatus | None = None) -> None:
+    """Move the listing from ``seen`` (by default: its status as loaded) to ``to``.
+
+    The transition must be allowed (see LISTING_TRANSITIONS), and the listing must still be ``seen`` in
+    the database: the update is conditional, so of two people moving the same listing at once (two
+    admins, a double click, an admin and the organization) only the first succeeds.
+    """
+    seen = org.status if seen is None else seen
+    if to not in LISTING_TRANSITIONS[seen]:
+        raise ListingStateError(f"{seen.value} -> {to.value}")
+    moved = db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == org.id, Organization.status == seen)
+        .values(status=to)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.refresh(org)
+        raise ListingStateError(str(_l("someone else changed this listing's status a moment ago")))
+    # Also through the ORM: the flush hooks that keep search current look at the attribute's history.
     org.status = to
 
 
@@ -278,15 +333,22 @@ def submit_for_review(org: Organization, by: Any) -> None:
     """
     if getattr(by, "email_confirmed_at", None) is None:
         raise EmailNotConfirmedError("email not confirmed")
+    _require_for_review(org)
+    change_status(org, ListingStatus.PENDING)
+    # The listing as it is now that this transaction holds it (a member may have saved since loading).
+    db.session.refresh(org)
+    _require_for_review(org)
+    org.submitted_at = now_utc()
+    record(by, "listing.submit", "organization", org.id)
+
+
+def _require_for_review(org: Organization) -> None:
     data = input_from_org(org)
     missing = {
         name: [str(message)] for name, message in REQUIRED_FOR_REVIEW.items() if not getattr(data, name)
     }
     if missing:
         raise ListingValidationError(missing)
-    change_status(org, ListingStatus.PENDING)
-    org.submitted_at = now_utc()
-    record(by, "listing.submit", "organization", org.id)
 
 
 def confirm_still_correct(org: Organization, by: Any) -> None:
@@ -302,8 +364,5 @@ def confirm_still_correct(org: Organization, by: Any) -> None:
 def unpublish(org: Organization, by: Any) -> None:
     """Take a published listing out of the directory at once (it comes back through review)."""
     change_status(org, ListingStatus.DRAFT)
-    revision = pending_revision(org)
-    if revision is not None:
-        revision.status = RevisionStatus.WITHDRAWN
-        revision.decided_at = now_utc()
+    withdraw_pending_revision(org)
     record(by, "listing.unpublish", "organization", org.id)

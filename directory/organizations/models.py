@@ -27,6 +27,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db_enum, now_utc
@@ -274,6 +275,16 @@ class ListingRevision(db.Model):
     """Changes to a published listing, waiting for an admin; the public keeps seeing the listing."""
 
     __tablename__ = "listing_revision"
+    __table_args__ = (
+        # At most one pending revision per listing, whatever happens at once (the admin queue holds one).
+        Index(
+            "uq_listing_revision_one_pending",
+            "organization_id",
+            unique=True,
+            sqlite_where=sa_text("status = 'pending'"),
+            postgresql_where=sa_text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(

@@ -10,11 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import regions
 from ..accounts.models import Role, User
 from ..audit.services import record
-from ..db import now_utc
+from ..db import insert_once, now_utc
 from ..extensions import db
 from ..organizations.models import ListingStatus, Organization
 from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
@@ -240,9 +241,18 @@ def move(
     to: RequestState,
     note: str = "",
     settings: Settings | None = None,
+    seen: RequestState | None = None,
 ) -> None:
-    """Change the request's state when ``user``'s side may (see REQUEST_TRANSITIONS); keep the history."""
+    """Change the request's state when ``user``'s side may (see REQUEST_TRANSITIONS); keep the history.
+
+    ``seen`` is the state the person acted on (by default the state as loaded). The change is one
+    conditional update, made before anything else is written: of two people moving the same request at
+    once (or a double click), the second is told the request has moved and nothing of theirs is written.
+    """
+    seen = request.state if seen is None else seen
     party = party_of(user, request)
+    if seen is not request.state:
+        raise RequestError(_("This request was already moved by someone else. Look at it again."))
     allowed = REQUEST_TRANSITIONS.get((request.state, to), frozenset())
     if party is None or party not in allowed:
         raise RequestError(
@@ -252,17 +262,24 @@ def move(
                 to=to.value,
             )
         )
-    request.events.append(
-        RequestEvent(from_state=request.state.value, to_state=to.value, by_id=user.id, note=note)
-    )
+    moved = db.session.execute(
+        sa.update(PartnershipRequest)
+        .where(PartnershipRequest.id == request.id, PartnershipRequest.state == seen)
+        .values(state=to)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.refresh(request)
+        raise RequestError(_("This request was already moved by someone else. Look at it again."))
+    set_committed_value(request, "state", to)
+    request.events.append(RequestEvent(from_state=seen.value, to_state=to.value, by_id=user.id, note=note))
     record(user, f"request.{to.value}", "partnership_request", request.id)
-    if request.state is RequestState.DRAFT and to is RequestState.SENT:
+    if seen is RequestState.DRAFT and to is RequestState.SENT:
         # Sending a draft: the findings are those at the moment of sending.
         request.sent_at = now_utc()
         request.findings = [
             asdict(f) for f in check_request(terms_of(request), request.sent_at.date(), settings)
         ]
-    request.state = to
 
 
 def post_message(request: PartnershipRequest, user: User, body: str) -> RequestMessage:
@@ -351,16 +368,10 @@ def block_agency(request: PartnershipRequest, user: User) -> None:
     """The organization blocks the request's agency: no more requests from it, and it is not told why."""
     if party_of(user, request) is not Party.ORGANIZATION:
         raise RequestError(_("Only the organization can block an agency."))
-    exists = db.session.scalar(
-        sa.select(
-            sa.exists().where(
-                AgencyBlock.organization_id == request.organization_id,
-                AgencyBlock.agency_id == request.agency_id,
-            )
-        )
-    )
-    if not exists:
-        db.session.add(AgencyBlock(organization_id=request.organization_id, agency_id=request.agency_id))
+    # Blocking twice (a double click, two members at once) is one block and one audit entry.
+    if insert_once(
+        db.session, AgencyBlock, organization_id=request.organization_id, agency_id=request.agency_id
+    ):
         record(
             user,
             "agency.block",
@@ -381,18 +392,16 @@ def leave_feedback(
     party = party_of(user, request)
     if party is None or request.state is not RequestState.COMPLETED:
         raise RequestError(_("Feedback can be left by either side once the request is completed."))
-    exists = db.session.scalar(
-        sa.select(
-            sa.exists().where(RequestFeedback.request_id == request.id, RequestFeedback.party == party.value)
-        )
-    )
-    if exists:
+    # One per side, decided by the unique (request, side) constraint, even for two members at once.
+    if not insert_once(
+        db.session,
+        RequestFeedback,
+        request_id=request.id,
+        party=party.value,
+        respectful=respectful,
+        paid_on_time=paid_on_time,
+    ):
         raise RequestError(_("Your side has already left feedback on this request."))
-    db.session.add(
-        RequestFeedback(
-            request_id=request.id, party=party.value, respectful=respectful, paid_on_time=paid_on_time
-        )
-    )
 
 
 @dataclass

@@ -250,12 +250,15 @@ def move(request_id: int) -> Response:
     found = _visible(request_id)
     try:
         to = RequestState(request.form.get("to", ""))
+        # The state the page showed (older forms may lack it: then the state as loaded now).
+        seen = RequestState(request.form["from"]) if request.form.get("from") else None
     except ValueError:
         flash(_("Unknown step."), "error")
         return redirect(url_for("partnerships.show", request_id=found.id))
+    note = request.form.get("note", "")
     return _act(
         found,
-        lambda: services.move(found, current_user, to, request.form.get("note", ""), check_settings()),
+        lambda: services.move(found, current_user, to, note, check_settings(), seen=seen),
         _("Done."),
         lambda: _("“%(title)s” is now: %(state)s", title=found.title, state=to.value.replace("_", " ")),
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
 from ..db import now_utc
@@ -46,8 +47,20 @@ def decide_report(report: Report, admin: Any, action: str) -> None:
     """forward (the organization sees what, never who) or dismiss an open report."""
     if report.status is not ReportStatus.OPEN or action not in ("forward", "dismiss"):
         raise ValueError("this report cannot be decided that way")
-    report.status = ReportStatus.FORWARDED if action == "forward" else ReportStatus.DISMISSED
-    report.decided_at = now_utc()
+    # Conditional on the report still being open: of two admins (or two clicks) only the first decides.
+    status = ReportStatus.FORWARDED if action == "forward" else ReportStatus.DISMISSED
+    decided_at = now_utc()
+    taken = db.session.execute(
+        sa.update(Report)
+        .where(Report.id == report.id, Report.status == ReportStatus.OPEN)
+        .values(status=status, decided_at=decided_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        db.session.refresh(report)
+        raise ValueError("this report was already decided")
+    set_committed_value(report, "status", status)
+    set_committed_value(report, "decided_at", decided_at)
     record(admin, f"report.{action}", "organization", report.organization_id, after={"report": report.id})
 
 

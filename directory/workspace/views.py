@@ -92,8 +92,9 @@ def edit() -> str | Response:
             base = int(form.edit_version.data or 0)
             result = editing.save_profile(org, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
+            db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
             conflict = editing.diff(exc.theirs, exc.yours)
-            form.edit_version.data = str(org.edit_version)
+            form.edit_version.data = str(exc.version)
             flash(
                 _(
                     "Someone else saved this profile while you were editing. "
