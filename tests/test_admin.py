@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -398,3 +399,32 @@ def test_the_agency_type_labels_cover_every_type() -> None:
     from directory.labels import AGENCY_TYPE_LABELS
 
     assert set(AGENCY_TYPE_LABELS) == {kind.value for kind in AgencyType}
+
+
+def test_an_admin_approves_only_the_version_they_read(admin: FlaskClient, pending_org: Organization) -> None:
+    page = admin.get(f"/admin/organizations/{pending_org.id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    # the organization saves its pending listing after the admin opened the page
+    db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == pending_org.id)
+        .values(summary="Now something else.", edit_version=Organization.edit_version + 1)
+    )
+    db.session.commit()
+    form = {"action": "approve", "checklist": ALL_CHECKED, "seen": "pending", "version": version}
+    refused = admin.post(f"/admin/organizations/{pending_org.id}", data=form).get_data(as_text=True)
+    assert "the listing changed since you opened it" in refused
+    db.session.refresh(pending_org)
+    assert pending_org.status is ListingStatus.PENDING and pending_org.assured_date is None
+
+
+def test_a_second_click_on_re_verify_records_nothing_more(
+    admin: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    org = make_org(name="Twice Circle")
+    form = {"action": "reverify", "checklist": ALL_CHECKED, "seen": "approved", "version": org.edit_version}
+    assert admin.post(f"/admin/organizations/{org.id}", data=form).status_code == 302
+    again = admin.post(f"/admin/organizations/{org.id}", data=form)  # the same form, sent again
+    assert again.status_code == 200 and "look at it again" in again.get_data(as_text=True)
+    count = sa.select(sa.func.count(AuditEntry.id)).where(AuditEntry.action == "listing.reverify")
+    assert db.session.scalar(count) == 1

@@ -24,8 +24,10 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=5000)],
         description=_l("Needed to ask for changes, reject or suspend. The organization sees it."),
     )
-    # What the admin was looking at: the listing's status, and the pending revision's id if any.
+    # What the admin was looking at: the listing's status and content version, and the pending
+    # revision's id if any.
     seen = HiddenField()
+    version = HiddenField()
     revision = HiddenField()
 
     def __init__(self, *args: object, **kwargs: object) -> None:

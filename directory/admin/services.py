@@ -194,29 +194,32 @@ def decide_listing(
     message: str = "",
     checklist: Checklist | None = None,
     seen: ListingStatus | None = None,
+    seen_version: int | None = None,
 ) -> None:
     """approve, request_changes, reject, suspend, reinstate or reverify a listing the admin saw as
-    ``seen`` (by default: its status as loaded).
+    ``seen`` (by default: its status as loaded), at ``seen_version`` of its content.
 
     Approving and re-verifying need the whole checklist (each item ticked or its reason written);
-    both record the admin and the date as the listing's verification.
+    both record the admin and the date as the listing's verification, and both vouch for what the admin
+    read: they are refused when the organization saved the listing since (or another admin, or a second
+    click, took the same decision).
     """
     seen = org.status if seen is None else seen
     if seen is not org.status:
         raise already_decided()
     before: dict[str, Any] = {"status": seen.value}
     checked: dict[str, Any] = {}
-    if action == "reverify":
-        if org.status is not ListingStatus.APPROVED:
+    if action in ("approve", "reverify"):  # everything checked first: the claim is the first write
+        if action == "reverify" and org.status is not ListingStatus.APPROVED:
             raise DecisionError(_("only a published listing can be re-verified"))
         checked = _require_checklist(checklist or Checklist())
-        before["assured_date"] = org.assured_date.isoformat() if org.assured_date else None
+        _claim_version(org, org.edit_version if seen_version is None else seen_version)
+    if action == "reverify":
+        before["assured_date"] = _iso(org.assured_date)
         _verified(org, admin)
     elif action in LISTING_ACTIONS:
         if action in NEEDS_A_MESSAGE:
             message = _require(message, NEEDS_A_MESSAGE[action])
-        if action == "approve":
-            checked = _require_checklist(checklist or Checklist())
         try:
             editing.change_status(org, LISTING_ACTIONS[action], seen)
         except editing.ListingStateError:
@@ -231,8 +234,28 @@ def decide_listing(
         org.review_message = message
     after: dict[str, Any] = {"status": org.status.value, **checked}
     if action == "reverify":
-        after["assured_date"] = org.assured_date.isoformat() if org.assured_date else None
+        after["assured_date"] = _iso(org.assured_date)
     record(admin, f"listing.{action}", "organization", org.id, before=before, after=after, note=message)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _claim_version(org: Organization, seen_version: int) -> None:
+    """Bump the listing's edit version if it is still the one the admin read (one conditional UPDATE,
+    so of two identical decisions at once only the first goes through)."""
+    claimed = db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == org.id, Organization.edit_version == seen_version)
+        .values(edit_version=Organization.edit_version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise DecisionError(
+            _("the listing changed since you opened it, or was just decided; look at it again")
+        )
+    org.edit_version = seen_version + 1
 
 
 def _verified(org: Organization, admin: User) -> None:

@@ -99,7 +99,8 @@ def review_organization(org_id: int) -> str | Response:
                 )
             else:
                 seen = _seen(ListingStatus, form.seen.data)
-                services.decide_listing(org, current_user, action, message, checklist, seen)
+                version = int(form.version.data) if (form.version.data or "").isdigit() else None
+                services.decide_listing(org, current_user, action, message, checklist, seen, version)
 
         if _decided(form, decide):
             _tell_members(org, action, message)

@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
 from ..db import now_utc
@@ -356,9 +357,22 @@ def confirm_still_correct(org: Organization, by: Any) -> None:
     (saving an unchanged profile creates nothing to review, so this is the way to ask)."""
     if org.status is not ListingStatus.APPROVED:
         raise ListingStateError(f"{org.status.value} cannot be re-verified")
-    if org.reverify_requested_at is None:  # asked twice: it keeps its place in the queue
-        org.reverify_requested_at = now_utc()
-    record(by, "listing.confirm_current", "organization", org.id)
+    # Conditional: asked twice (or by two members at once), it keeps its first place in the queue and
+    # is recorded once.
+    now = now_utc()
+    asked = db.session.execute(
+        sa.update(Organization)
+        .where(
+            Organization.id == org.id,
+            Organization.status == ListingStatus.APPROVED,
+            Organization.reverify_requested_at.is_(None),
+        )
+        .values(reverify_requested_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if asked == 1:
+        set_committed_value(org, "reverify_requested_at", now)
+        record(by, "listing.confirm_current", "organization", org.id)
 
 
 def unpublish(org: Organization, by: Any) -> None:
