@@ -20,6 +20,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The largest value an id column holds on both databases (an ``Integer``: PostgreSQL's ``integer``).
+MAX_ID = 2**31 - 1
+
 
 class Base(DeclarativeBase):
     """Base class of every model; its metadata names constraints predictably for migrations."""
