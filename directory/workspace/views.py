@@ -77,6 +77,12 @@ def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
     form.edit_version.data = str(version)
 
 
+def _version(raw: str | None) -> int:
+    """The version the editor started from; -1 (so a conflict) when the form's value is not a version."""
+    raw = raw or "0"
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else -1
+
+
 @bp.route("/organization/edit", methods=["GET", "POST"])
 @org_member_required
 def edit() -> str | Response:
@@ -89,7 +95,7 @@ def edit() -> str | Response:
     elif form.validate_on_submit():
         data = _form_to_input(form)
         try:
-            base = int(form.edit_version.data or 0)
+            base = _version(form.edit_version.data)
             result = editing.save_profile(org, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
             db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
