@@ -466,8 +466,11 @@ def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+    start = reader.line_num + 1
     for row in reader:
-        yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
+        # The line the row starts on: a quoted value may hold line breaks, and line_num is where it ends.
+        yield start, {k: (v or "") for k, v in row.items() if k is not None}
+        start = reader.line_num + 1
 
 
 def demo_inputs() -> list[OrganizationInput]:
