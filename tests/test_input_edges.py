@@ -238,6 +238,17 @@ def test_a_csv_row_with_a_control_character_is_reported_and_skipped(
     assert "Imported 2, skipped 0 already in the directory, 4 with errors." in result.output
 
 
+def test_a_file_that_is_not_utf8_csv_stops_the_import_plainly(runner: FlaskCliRunner, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "orgs.csv", [{**GOOD, "name": "Good One"}, {**GOOD, "name": "Latin-1"}])
+    path.write_bytes(path.read_bytes().replace(b"Latin-1", "Café".encode("latin-1")))
+    result = runner.invoke(args=["import-orgs", str(path)])
+    assert result.exit_code == 1 and "the file cannot be read as UTF-8 CSV" in result.output
+    assert "position" in result.output and orgs() == []
+    write_csv(path, [{**GOOD, "description": "x" * 200_000}])  # a field beyond what csv reads
+    result = runner.invoke(args=["import-orgs", str(path)])
+    assert result.exit_code == 1 and "cannot be read as UTF-8 CSV" in result.output
+
+
 # Huge ids and pages ------------------------------------------------------------------------------
 
 

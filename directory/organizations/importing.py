@@ -463,11 +463,22 @@ def _insert_plain(
 def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV file; raises ImportFileError when columns are missing."""
     reader = csv.DictReader(handle)
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFileError(f"the file cannot be read as UTF-8 CSV ({exc})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in fieldnames]
     if missing:
         raise ImportFileError(f"missing column(s): {', '.join(missing)}")
     start = reader.line_num + 1
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:  # not UTF-8 text, or not CSV: stop here
+            raise ImportFileError(f"the file cannot be read as UTF-8 CSV ({exc})") from None
         # The line the row starts on: a quoted value may hold line breaks, and line_num is where it ends.
         yield start, {k: (v or "") for k, v in row.items() if k is not None}
         start = reader.line_num + 1
