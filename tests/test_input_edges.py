@@ -18,7 +18,9 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from directory.accounts.models import User
+from directory.admin.services import CHECKLIST
 from directory.agencies.models import Agency
+from directory.db import now_utc
 from directory.extensions import db
 from directory.mail import send_mail
 from directory.organizations.models import Organization
@@ -225,6 +227,8 @@ def test_a_csv_row_with_a_control_character_is_reported_and_skipped(
         {**GOOD, "name": "Escaped Circle", "description": "Loans.\x1b[2J"},
         {**GOOD, "name": "Good Two", "description": "Two lines.\nBoth fine."},
         {**GOOD, "name": "Broken City", "city": "Dou\rala"},
+        {**GOOD, "name": "Superscript Year", "founded_year": "²⁰¹⁵"},  # digits to isdigit(), not to int()
+        {**GOOD, "name": "Huge Year", "founded_year": "9" * 5000},
     ]
     result = runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "orgs.csv", rows))])
     assert result.exit_code == 0
@@ -235,7 +239,9 @@ def test_a_csv_row_with_a_control_character_is_reported_and_skipped(
         r"line 5: .*description: Remove the invisible control character \(U\+001B\)", result.output
     )
     assert "line 8: city: This must be on one line" in result.output  # the line the row starts on
-    assert "Imported 2, skipped 0 already in the directory, 4 with errors." in result.output
+    assert "line 10: founded_year '²⁰¹⁵' is not a year" in result.output
+    assert "line 11: founded_year '999" in result.output
+    assert "Imported 2, skipped 0 already in the directory, 6 with errors." in result.output
 
 
 def test_a_file_that_is_not_utf8_csv_stops_the_import_plainly(runner: FlaskCliRunner, tmp_path: Path) -> None:
@@ -249,6 +255,17 @@ def test_a_file_that_is_not_utf8_csv_stops_the_import_plainly(runner: FlaskCliRu
     assert result.exit_code == 1 and "cannot be read as UTF-8 CSV" in result.output
 
 
+def test_a_second_factor_code_in_other_digits_is_wrong_not_a_crash(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    make_user("admin", email="root@example.org", totp_secret=test_admin.SECRET, totp_confirmed_at=now_utc())
+    client = app.test_client()
+    assert client.post("/login", data={"email": "root@example.org", "password": PASSWORD}).status_code == 302
+    for code in ("١٢٣٤٥٦", "²²²²²²"):  # Arabic-Indic and superscript digits: isdigit(), not ASCII
+        response = client.post("/login/second-factor", data={"code": code})
+        assert response.status_code == 200 and "not right" in response.get_data(as_text=True)
+
+
 # Huge ids and pages ------------------------------------------------------------------------------
 
 
@@ -258,6 +275,21 @@ def test_ids_no_column_holds_are_a_404(admin: FlaskClient) -> None:
             assert admin.get(path.format(number)).status_code == 404, path
         assert admin.post(f"/requests/{number}/messages", data={"body": "hi"}).status_code == 404
         assert admin.get("/admin/audit", query_string={"page": number}).status_code == 404
+
+
+def test_an_unreadable_listing_version_in_a_decision_is_refused(
+    admin: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    org = make_org(name="Circle")
+    version = org.edit_version
+    ticked = {"action": "reverify", "checklist": list(CHECKLIST)}
+    for unreadable in ("9" * 5000, str(2**63), "²"):
+        response = admin.post(f"/admin/organizations/{org.id}", data={**ticked, "version": unreadable})
+        assert response.status_code == 200
+        assert "changed since you opened it" in response.get_data(as_text=True)
+    assert db.session.get(Organization, org.id).edit_version == version  # nothing was decided
+    done = admin.post(f"/admin/organizations/{org.id}", data={**ticked, "version": str(version)})
+    assert done.status_code == 302  # the version the page showed is taken
 
 
 def test_audit_pages_past_the_last_are_a_404(admin: FlaskClient) -> None:

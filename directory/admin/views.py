@@ -17,7 +17,7 @@ from ..accounts.access import admin_required
 from ..accounts.models import User
 from ..agencies.models import Agency, AgencyStatus
 from ..audit.models import AuditEntry
-from ..db import now_utc
+from ..db import column_integer, now_utc
 from ..extensions import db
 from ..formerrors import show_errors
 from ..forms import Form
@@ -47,6 +47,15 @@ def page_number(raw: str) -> int:
     if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
         abort(404)
     return int(raw)
+
+
+def _read_version(raw: str | None) -> int | None:
+    """The listing version the admin read: None when the form sends none, -1 (so "the listing changed")
+    when what it sends is no version a listing can have."""
+    if not raw:
+        return None
+    version = column_integer(raw)
+    return -1 if version is None else version
 
 
 def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]) -> bool:
@@ -112,7 +121,7 @@ def review_organization(org_id: int) -> str | Response:
                 )
             else:
                 seen = _seen(ListingStatus, form.seen.data)
-                version = int(form.version.data) if (form.version.data or "").isdigit() else None
+                version = _read_version(form.version.data)
                 services.decide_listing(org, current_user, action, message, checklist, seen, version)
 
         if _decided(form, decide):

@@ -132,7 +132,7 @@ def row_to_input(row: dict[str, str], gazetteer: Gazetteer) -> tuple[Organizatio
         else:
             focus.append(slug)
     year = (row.get("founded_year") or "").strip()
-    if year and not year.isdigit():
+    if year and not (year.isascii() and year.isdigit() and len(year) <= 4):
         raise RowError(f"founded_year {year!r} is not a year")
     precision_raw = (row.get("location_precision") or "").strip().lower() or "city"
     try:

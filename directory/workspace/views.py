@@ -11,6 +11,7 @@ from ..accounts.access import org_member_required, own_organization
 from ..accounts.forms import DeleteAccountForm
 from ..accounts.passwords import verify_password
 from ..accounts.services import delete_organization
+from ..db import column_integer
 from ..extensions import db
 from ..formerrors import show_errors
 from ..geo import get_geo
@@ -79,8 +80,8 @@ def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
 
 def _version(raw: str | None) -> int:
     """The version the editor started from; -1 (so a conflict) when the form's value is not a version."""
-    raw = raw or "0"
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else -1
+    version = column_integer(raw or "0")
+    return -1 if version is None else version
 
 
 @bp.route("/organization/edit", methods=["GET", "POST"])
