@@ -27,6 +27,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     configure(app, overrides)
     trust_proxy(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_error_handlers(app)
@@ -73,6 +74,13 @@ def register_extensions(app: Flask) -> None:
 
     register_user_loader(login_manager)
     geo.init_app(app)
+
+
+def register_converters(app: Flask) -> None:
+    """Bounded ids and control-free text in URL paths (before any route is added)."""
+    from .converters import register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -20,6 +20,17 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The largest value an id column holds on both databases (an ``Integer``: PostgreSQL's ``integer``).
+MAX_ID = 2**31 - 1
+
+
+def column_integer(raw: str | None) -> int | None:
+    """The whole number ``raw`` spells (ASCII digits) when an ``Integer`` column can hold it, else None:
+    a form's hidden id or version may be anything, and SQLite cannot even compare 2^63."""
+    if not raw or not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_ID)):
+        return None
+    return int(raw) if int(raw) <= MAX_ID else None
+
 
 class Base(DeclarativeBase):
     """Base class of every model; its metadata names constraints predictably for migrations."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     PasswordField,
@@ -17,6 +16,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 from .. import regions
 from ..agencies.models import AgencyType
+from ..forms import Form, NameField
 from ..labels import agency_type_label
 from .passwords import MAX_LENGTH
 
@@ -52,8 +52,8 @@ def _password_field(label: object) -> PasswordField:
     )
 
 
-class _PersonForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+class _PersonForm(Form):
+    display_name = NameField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(), Email(), Length(max=254)],
@@ -64,7 +64,7 @@ class _PersonForm(FlaskForm):
 
 
 class RegisterOrganizationForm(_PersonForm):
-    org_name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    org_name = NameField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     country_code = SelectField(_l("Country"), validators=[DataRequired()])
     city = StringField(
         _l("City"),
@@ -78,7 +78,7 @@ class RegisterOrganizationForm(_PersonForm):
 
 
 class RegisterAgencyForm(_PersonForm):
-    agency_name = StringField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
+    agency_name = NameField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
     agency_type = SelectField(_l("Type"), validators=[DataRequired()])
     country_code = SelectField(_l("Country"), validators=[DataRequired()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
@@ -94,7 +94,7 @@ class RegisterAgencyForm(_PersonForm):
         self.agency_type.choices = agency_type_choices()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(
         _l("Email address"),
         validators=[DataRequired(), Length(max=254)],
@@ -108,21 +108,21 @@ class LoginForm(FlaskForm):
     )
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField(
         _l("Email address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
     )
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = _password_field(_l("New password"))
 
 
-class NameForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+class NameForm(Form):
+    display_name = NameField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
 
 
-class EmailChangeForm(FlaskForm):
+class EmailChangeForm(Form):
     email = EmailField(
         _l("New email address"), validators=[DataRequired(), Email(), Length(max=254)], filters=[_strip]
     )
@@ -131,18 +131,18 @@ class EmailChangeForm(FlaskForm):
     )
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
     )
     new_password = _password_field(_l("New password"))
 
 
-class ConfirmEmailForm(FlaskForm):
+class ConfirmEmailForm(Form):
     """The button that confirms an email address (its token is in the address)."""
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(Form):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32)],
@@ -151,7 +151,7 @@ class TwoFactorForm(FlaskForm):
     )
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField(
         _l("Your password, to confirm"),
         validators=[DataRequired()],
@@ -159,7 +159,7 @@ class DeleteAccountForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField(
         _l("Email address of the person to invite"),
         validators=[DataRequired(), Email(), Length(max=254)],
@@ -167,6 +167,6 @@ class InviteForm(FlaskForm):
     )
 
 
-class AcceptInvitationForm(FlaskForm):
-    display_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+class AcceptInvitationForm(Form):
+    display_name = NameField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     password = _password_field(_l("Choose a password"))

@@ -58,7 +58,7 @@ def provisioning_uri(user: User, secret: str) -> str:
 def _accepted_step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step ``code`` belongs to (now, or one step either side), if valid and not reused."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (code.isascii() and code.isdigit() and len(code) == 6):  # "²" is a digit to isdigit()
         return None
     totp = pyotp.TOTP(secret)
     now_step = totp.timecode(now_utc())

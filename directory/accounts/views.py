@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
+from .. import textrules
 from ..agencies.models import AgencyType
 from ..extensions import db
 from ..formerrors import show_errors
@@ -42,7 +43,7 @@ def safe_next(target: str | None) -> str | None:
     """``target`` when it is a path on this site; None for anything that could leave it."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
+    if "\\" in target or not textrules.is_allowed(target, textrules.Kind.SINGLE_LINE):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

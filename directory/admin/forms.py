@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from ..forms import Form
 from ..workspace.forms import CheckboxesField
 from .services import CHECKLIST, Checklist
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """The message and checklist; the decision itself is the button pressed (``action``).
 
     Approving or re-verifying needs every checklist item ticked, or a reason written for each one left
@@ -55,7 +55,7 @@ for _key in CHECKLIST:
     )
 
 
-class AgencyDecisionForm(FlaskForm):
+class AgencyDecisionForm(Form):
     message = TextAreaField(
         _l("Reason"),
         validators=[Optional(), Length(max=5000)],
@@ -64,7 +64,7 @@ class AgencyDecisionForm(FlaskForm):
     seen = HiddenField()  # the status the admin was looking at
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(Form):
     class Meta:
         csrf = False  # a GET search form
 

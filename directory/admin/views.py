@@ -10,16 +10,17 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from .. import textrules
 from ..accounts.access import admin_required
 from ..accounts.models import User
 from ..agencies.models import Agency, AgencyStatus
 from ..audit.models import AuditEntry
-from ..db import now_utc
+from ..db import column_integer, now_utc
 from ..extensions import db
 from ..formerrors import show_errors
+from ..forms import Form
 from ..geo import get_geo
 from ..mail import send_mail
 from ..organizations import editing
@@ -34,6 +35,27 @@ from .forms import AgencyDecisionForm, AuditFilterForm, DecisionForm
 S = TypeVar("S", bound=enum.Enum)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: Pages of a listing beyond this are a 404 without asking the database.
+MAX_PAGE = 100_000
+
+
+def page_number(raw: str) -> int:
+    """The page asked for: 400 when it is not a whole number, 404 when no page can have it."""
+    if not (raw.isascii() and raw.isdigit()):
+        abort(400)
+    if len(raw) > len(str(MAX_PAGE)) or not 1 <= int(raw) <= MAX_PAGE:
+        abort(404)
+    return int(raw)
+
+
+def _read_version(raw: str | None) -> int | None:
+    """The listing version the admin read: None when the form sends none, -1 (so "the listing changed")
+    when what it sends is no version a listing can have."""
+    if not raw:
+        return None
+    version = column_integer(raw)
+    return -1 if version is None else version
 
 
 def _decided(form: DecisionForm | AgencyDecisionForm, decide: Callable[[], None]) -> bool:
@@ -99,7 +121,7 @@ def review_organization(org_id: int) -> str | Response:
                 )
             else:
                 seen = _seen(ListingStatus, form.seen.data)
-                version = int(form.version.data) if (form.version.data or "").isdigit() else None
+                version = _read_version(form.version.data)
                 services.decide_listing(org, current_user, action, message, checklist, seen, version)
 
         if _decided(form, decide):
@@ -173,10 +195,7 @@ def audit() -> str:
             query = query.where(AuditEntry.target_type == form.target_type.data.strip())
         if form.actor.data:
             query = query.where(AuditEntry.actor_label == form.actor.data.strip())
-    page = request.args.get("page", "1")
-    if not page.isdigit() or int(page) < 1:
-        abort(400)
-    entries = db.paginate(query, page=int(page), per_page=50, error_out=False)
+    entries = db.paginate(query, page=page_number(request.args.get("page", "1")), per_page=50)
     filters = {k: request.args[k] for k in ("action", "target_type", "actor") if request.args.get(k)}
     return render_template("admin/audit.html", form=form, entries=entries, filters=filters)
 
@@ -186,7 +205,7 @@ def audit() -> str:
 def review_report(report_id: int) -> str | Response:
     """A report on a listing: forward it to the organization (without who sent it) or dismiss it."""
     report = db.get_or_404(Report, report_id)
-    form = FlaskForm()
+    form = Form()
     if form.validate_on_submit():
         try:
             decide_report(report, current_user, request.form.get("action", ""))
@@ -209,12 +228,13 @@ def users() -> str | Response:
     """Find an account by email address; suspend or reinstate it."""
     form = AgencyDecisionForm()
     email = (request.values.get("email") or "").strip().lower()
-    found = db.session.scalar(sa.select(User).where(User.email == email)) if email else None
+    error = textrules.problem(email, textrules.Kind.SINGLE_LINE)
+    found = db.session.scalar(sa.select(User).where(User.email == email)) if email and not error else None
     if found is not None and form.validate_on_submit():
         suspend, message = request.form.get("action") == "suspend", form.message.data or ""
         if _decided(form, lambda: services.set_account_suspended(found, current_user, suspend, message)):
             return redirect(url_for("admin.users", email=email))
-    return render_template("admin/users.html", email=email, found=found, form=form)
+    return render_template("admin/users.html", email=email, found=found, form=form, error=error)
 
 
 @bp.get("/feedback")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms import SelectField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Length, Optional
 
 from ..accounts.forms import agency_type_choices, country_choices
+from ..forms import Form, NameField
 
 
-class AgencyForm(FlaskForm):
-    name = StringField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
+class AgencyForm(Form):
+    name = NameField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
     agency_type = SelectField(_l("Type"), validators=[DataRequired()])
     country_code = SelectField(_l("Country"), validators=[DataRequired()])
     website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])

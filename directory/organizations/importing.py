@@ -132,7 +132,7 @@ def row_to_input(row: dict[str, str], gazetteer: Gazetteer) -> tuple[Organizatio
         else:
             focus.append(slug)
     year = (row.get("founded_year") or "").strip()
-    if year and not year.isdigit():
+    if year and not (year.isascii() and year.isdigit() and len(year) <= 4):
         raise RowError(f"founded_year {year!r} is not a year")
     precision_raw = (row.get("location_precision") or "").strip().lower() or "city"
     try:
@@ -463,11 +463,25 @@ def _insert_plain(
 def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV file; raises ImportFileError when columns are missing."""
     reader = csv.DictReader(handle)
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFileError(f"the file cannot be read as UTF-8 CSV ({exc})") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in fieldnames]
     if missing:
         raise ImportFileError(f"missing column(s): {', '.join(missing)}")
-    for row in reader:
-        yield reader.line_num, {k: (v or "") for k, v in row.items() if k is not None}
+    start = reader.line_num + 1
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except (UnicodeDecodeError, csv.Error) as exc:  # not UTF-8 text, or not CSV: stop here
+            raise ImportFileError(f"the file cannot be read as UTF-8 CSV ({exc})") from None
+        # The line the row starts on: a quoted value may hold line breaks, and line_num is where it ends.
+        yield start, {k: (v or "") for k, v in row.items() if k is not None}
+        start = reader.line_num + 1
 
 
 def demo_inputs() -> list[OrganizationInput]:

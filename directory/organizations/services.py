@@ -19,6 +19,7 @@ from ..db import now_utc
 from ..extensions import db
 from ..geo import Gazetteer, Point, normalize_name
 from ..privacy import public_point
+from ..textrules import Kind, problem
 from .models import Language as OrgLanguage
 from .models import (
     ListingStatus,
@@ -95,6 +96,7 @@ class _Errors(dict[str, list[str]]):
 def validate_input(data: OrganizationInput) -> OrganizationInput:
     """Check and normalize listing input in place; raise ListingValidationError with every problem."""
     errors = _Errors()
+    _check_text(data, errors)
     _check_identity(data, errors)
     _check_contacts(data, errors)
     _check_point(data, errors)
@@ -102,6 +104,29 @@ def validate_input(data: OrganizationInput) -> OrganizationInput:
     if errors:
         raise ListingValidationError(dict(errors))
     return data
+
+
+#: The free-text fields of a listing and the characters each may hold (directory/textrules.py).
+TEXT_FIELDS = {
+    "name": Kind.NAME,
+    "country_code": Kind.SINGLE_LINE,
+    "city": Kind.SINGLE_LINE,
+    "summary": Kind.MULTI_LINE,
+    "description": Kind.MULTI_LINE,
+    "leadership_narrative": Kind.MULTI_LINE,
+    "survivor_attestation": Kind.MULTI_LINE,
+    "website": Kind.SINGLE_LINE,
+    "email": Kind.SINGLE_LINE,
+    "phone": Kind.SINGLE_LINE,
+}
+
+
+def _check_text(data: OrganizationInput, errors: _Errors) -> None:
+    """Checked before anything normalizes the text: splitting on whitespace would hide a line break."""
+    for name, kind in TEXT_FIELDS.items():
+        message = problem(getattr(data, name) or "", kind)
+        if message is not None:
+            errors.add(name, message)
 
 
 def _check_identity(data: OrganizationInput, errors: _Errors) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from sqlalchemy import Numeric
 from wtforms import (
     DateField,
     DecimalField,
+    Field,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -14,25 +17,43 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from .. import vocab
+from ..forms import Form
 from ..workspace.forms import CheckboxesField
+from .models import PartnershipRequest
+
+
+def _largest(column: Numeric) -> Decimal:
+    return Decimal(10) ** (column.precision - column.scale) - Decimal(10) ** -column.scale
+
+
+#: The largest amount the database column holds.
+MAX_AMOUNT = _largest(PartnershipRequest.__table__.c.amount.type)
+
+
+def _finite(form: object, field: Field) -> None:
+    """Infinity and NaN are no amount (and a signalling NaN would break the range check)."""
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise StopValidation(_l("Give the amount as a number."))
 
 
 def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, str(label)) for value, label in pairs]
 
 
-class RequestForm(FlaskForm):
-    form_token = HiddenField()
+class RequestForm(Form):
+    form_token = HiddenField(validators=[Length(max=PartnershipRequest.__table__.c.form_token.type.length)])
     title = StringField(_l("Project title"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(_l("What the project is"), validators=[DataRequired(), Length(max=5000)])
     stages = CheckboxesField(_l("Stages at which you seek survivor input"))
     maturity = RadioField(_l("How far along is the work?"), validators=[DataRequired()])
     engagement = SelectField(_l("Engagement"), validators=[DataRequired()])
     paid = RadioField(_l("Is it paid?"), validators=[DataRequired()])
-    amount = DecimalField(_l("Amount"), places=2, validators=[Optional(), NumberRange(min=0)])
+    amount = DecimalField(
+        _l("Amount"), places=2, validators=[Optional(), _finite, NumberRange(min=0, max=MAX_AMOUNT)]
+    )
     currency = StringField(_l("Currency (ISO 4217, e.g. USD)"), validators=[Optional(), Length(max=3)])
     basis = SelectField(_l("Paid"), validators=[Optional()])
     respond_by = DateField(_l("Response wanted by"), validators=[DataRequired()])

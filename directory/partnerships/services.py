@@ -12,7 +12,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import regions
+from .. import regions, textrules
 from ..accounts.models import Role, User
 from ..audit.services import record
 from ..db import insert_once, now_utc
@@ -250,6 +250,9 @@ def move(
     once (or a double click), the second is told the request has moved and nothing of theirs is written.
     """
     seen = request.state if seen is None else seen
+    problem = textrules.problem(note, textrules.Kind.MULTI_LINE)
+    if problem is not None:
+        raise RequestError(problem)
     party = party_of(user, request)
     if seen is not request.state:
         raise RequestError(_("This request was already moved by someone else. Look at it again."))
@@ -290,6 +293,9 @@ def post_message(request: PartnershipRequest, user: User, body: str) -> RequestM
         raise RequestError(_("Only the agency and the organization write in this thread."))
     if not body or len(body) > 5000:
         raise RequestError(_("Write a message of at most 5,000 characters."))
+    problem = textrules.problem(body, textrules.Kind.MULTI_LINE)
+    if problem is not None:
+        raise RequestError(problem)
     message = RequestMessage(request_id=request.id, author_id=user.id, party=party.value, body=body)
     db.session.add(message)
     return message

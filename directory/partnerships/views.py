@@ -21,6 +21,7 @@ from ..formerrors import show_errors
 from ..mail import send_mail
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.public import public_organization
+from ..textrules import Kind, is_allowed
 from . import services
 from .checks import Settings, check_request
 from .forms import RequestForm
@@ -73,7 +74,8 @@ def new_request(slug: str) -> str | Response:
 @agency_member_required
 def new_requests() -> str | Response:
     """The same for several organizations chosen from a search: one request each, none sees the others."""
-    slugs = request.args.getlist("org")[:50]
+    # A value no slug could be (a control character in it) names no organization.
+    slugs = [s for s in request.args.getlist("org")[:50] if is_allowed(s, Kind.SINGLE_LINE)]
     public = Organization.status == ListingStatus.APPROVED
     orgs = list(db.session.scalars(sa.select(Organization).where(Organization.slug.in_(slugs), public)))
     if not orgs:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..forms import Form
 from .models import ReportReason
 
 REASON_LABELS = {
@@ -17,7 +17,7 @@ REASON_LABELS = {
 }
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     reason = RadioField(_l("What is the problem?"), validators=[DataRequired()])
     details = TextAreaField(
         _l("Details (optional)"),

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import regions, vocab
+from .. import regions, textrules, vocab
 
 SORTS = ("relevance", "distance", "name", "updated")
 MAX_PAGE = 10_000
@@ -97,6 +97,8 @@ class SearchParams:
 
 
 _FIELDS = {"q", "near", "radius_km", "sort", "page", "per_page"}
+#: Every query parameter a search reads.
+PARAMETERS = (*sorted(_FIELDS), *LIST_FILTERS)
 _DEFAULT_PER_PAGE = 20
 
 
@@ -180,6 +182,10 @@ def _check_filter(name: str, values: list[str]) -> tuple[str, ...]:
 def parse_params(args: MultiDict[str, str], config: dict[str, Any]) -> SearchParams:
     """Check the query string and return SearchParams; raise SearchParamError on the first mistake."""
     q = args.get("q", "")
+    for name in ("q", "near"):
+        problem = textrules.problem(args.get(name, ""), textrules.Kind.SINGLE_LINE)
+        if problem is not None:
+            raise SearchParamError(name, problem)
     max_q = config["SEARCH_MAX_QUERY_LENGTH"]
     if len(q) > max_q:
         raise SearchParamError("q", _("The search text is too long (at most %(n)d characters).", n=max_q))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     EmailField,
     FloatField,
@@ -22,6 +21,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Op
 
 from .. import vocab
 from ..accounts.forms import country_choices
+from ..forms import Form, NameField
 from ..organizations.models import LocationPrecision, Visibility
 
 
@@ -70,9 +70,9 @@ def _radio(label: object, choices: list[tuple[str, object]], description: object
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     edit_version = HiddenField()
-    name = StringField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    name = NameField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     summary = TextAreaField(
         _l("Summary"),
         validators=[Optional(), Length(max=300)],

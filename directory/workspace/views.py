@@ -11,6 +11,7 @@ from ..accounts.access import org_member_required, own_organization
 from ..accounts.forms import DeleteAccountForm
 from ..accounts.passwords import verify_password
 from ..accounts.services import delete_organization
+from ..db import column_integer
 from ..extensions import db
 from ..formerrors import show_errors
 from ..geo import get_geo
@@ -77,6 +78,12 @@ def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
     form.edit_version.data = str(version)
 
 
+def _version(raw: str | None) -> int:
+    """The version the editor started from; -1 (so a conflict) when the form's value is not a version."""
+    version = column_integer(raw or "0")
+    return -1 if version is None else version
+
+
 @bp.route("/organization/edit", methods=["GET", "POST"])
 @org_member_required
 def edit() -> str | Response:
@@ -89,7 +96,7 @@ def edit() -> str | Response:
     elif form.validate_on_submit():
         data = _form_to_input(form)
         try:
-            base = int(form.edit_version.data or 0)
+            base = _version(form.edit_version.data)
             result = editing.save_profile(org, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
             db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
