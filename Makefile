@@ -23,7 +23,7 @@ run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(FLASK) geo build
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) send-mail --every 5 & trap 'kill $$!' EXIT INT TERM; $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Deployments install the exact, hashed versions of requirements.lock, then the app itself.
 $(VENV)/.installed-lock: requirements.lock | $(BIN)/python

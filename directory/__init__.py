@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .assessment.views import bp as assessment_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
+    from .mail import models as _mail_models  # noqa: F401  (and so is the mail queue)
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
     from .partnerships.views import bp as partnerships_bp

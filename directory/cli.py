@@ -143,22 +143,42 @@ def send_reminders() -> None:
     from flask import render_template
 
     from .admin import services as admin_services
-    from .mail import send_mail
+    from .mail import queue_mail
 
     due = admin_services.listings_to_remind()
     for org in due:
         admin_services.mark_reminded(org)
-    db.session.commit()
-    for org in due:
         body = render_template("admin/mail/reverify.txt", org=org)
         for member in admin_services.members_of(org):
-            send_mail(member.email, "Please check your listing is still up to date", body)
+            queue_mail(member.email, "Please check your listing is still up to date", body)
     stale, count = admin_services.stale_listings(limit=100), admin_services.count_stale()
     if stale:
         body = render_template("admin/mail/stale.txt", stale=stale, count=count)
         for admin in admin_services.admins():
-            send_mail(admin.email, f"{count} listings need re-verification", body)
+            queue_mail(admin.email, f"{count} listings need re-verification", body)
+    db.session.commit()  # the reminders are queued with the marks: `flask send-mail` sends them
     click.echo(f"Reminded {len(due)} organizations; {count} listings need re-verification.")
+
+
+@click.command("send-mail")
+@click.option("--limit", default=200, show_default=True, help="At most this many messages per run.")
+@click.option("--every", type=float, default=0, help="Keep running, sending every this many seconds.")
+@with_appcontext
+def send_mail_command(limit: int, every: float) -> None:
+    """Send the queued mail that is due. Run it every minute from cron (or keep it running with
+    --every); two runs at once never send a message twice."""
+    import time
+
+    from .mail import send_queued
+
+    while True:
+        report = send_queued(limit)
+        if report.sent or report.retrying or report.failed or not every:
+            click.echo(f"Sent {report.sent}; {report.retrying} to retry later; {report.failed} given up on.")
+        if not every:
+            return
+        db.session.remove()
+        time.sleep(every)
 
 
 @click.command("backup")
@@ -198,6 +218,7 @@ def register(app: Flask) -> None:
         geo_group,
         create_admin_command,
         send_reminders,
+        send_mail_command,
         backup_command,
         restore_command,
     ):

@@ -102,6 +102,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Survivor-Led Partnership Directory <no-reply@localhost>"),
+        # The queue (flask send-mail): tries per message before giving up (waiting 2, 4, 8... minutes).
+        "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 5),
+        # Partnership-request notices to one person per hour; the rest go as one digest an hour later.
+        "MAIL_NOTICES_PER_HOUR": _env_int("MAIL_NOTICES_PER_HOUR", 5),
+        # Messages one person may write in request threads per hour.
+        "MESSAGES_PER_HOUR": _env_int("MESSAGES_PER_HOUR", 30),
         # Sign-in throttling (see directory/accounts/services.py).
         "LOGIN_WINDOW_MINUTES": _env_int("LOGIN_WINDOW_MINUTES", 15),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30),

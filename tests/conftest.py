@@ -240,9 +240,12 @@ def make_user(app: Flask, password_hash: str) -> Callable[..., Any]:
 
 @pytest.fixture
 def outbox(app: Flask) -> Callable[[], list[str]]:
-    """The messages written to the test outbox so far, oldest first, as text."""
+    """The messages sent so far, oldest first, as text: what is due in the queue is sent first (as
+    ``flask send-mail`` would), then the outbox folder the file backend writes to is read."""
+    from directory.mail import send_queued
 
     def read() -> list[str]:
+        send_queued()
         folder = Path(app.config["MAIL_OUTBOX"])
         if not folder.exists():
             return []

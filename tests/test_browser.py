@@ -52,11 +52,13 @@ def app_for_live(
 
 
 def _emailed_link(app: Flask, to: str, path: str) -> str:
-    """The newest link containing ``path`` in the mail written to ``to`` (the test outbox)."""
+    """The newest link containing ``path`` in the mail sent to ``to`` (the test outbox)."""
     import email
     import email.policy
     import re
 
+    sent = app.test_cli_runner().invoke(args=["send-mail"])  # what cron runs every minute
+    assert sent.exit_code == 0, sent.output
     for message_file in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), reverse=True):
         message = email.message_from_bytes(message_file.read_bytes(), policy=email.policy.default)
         if message["To"] == to:

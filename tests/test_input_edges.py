@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,8 @@ from directory.admin.services import CHECKLIST
 from directory.agencies.models import Agency
 from directory.db import now_utc
 from directory.extensions import db
-from directory.mail import send_mail
+from directory.mail import MailStatus, queue_mail, send_queued
+from directory.mail.delivery import deliver
 from directory.organizations.models import Organization
 from directory.partnerships.models import PartnershipRequest, RequestMessage
 from directory.partnerships.services import RequestDraft, send_requests
@@ -115,24 +117,39 @@ def test_a_stored_title_with_a_line_break_breaks_neither_messages_nor_moves(
 
 
 def test_a_message_that_cannot_be_built_is_kept_and_never_raises(app: Flask) -> None:
+    app.config["MAIL_MAX_ATTEMPTS"] = 1
     with app.test_request_context():
-        assert send_mail("a\r\nBcc: b@example.org", "Hello", "Body text") is False
+        assert deliver("a\r\nBcc: b@example.org", "Hello", "Body text") is not None  # an error, not a raise
+        # Through the queue: the header is made one line, and a message that never goes is kept.
+        message = queue_mail("a\r\nBcc: b@example.org", "Hello\r\nBcc: c@example.org", "Body text")
+        db.session.commit()
+        assert "\n" not in message.to_address + message.subject
+        with patch("directory.mail.delivery._build", side_effect=ValueError("unbuildable")):
+            assert send_queued().failed == 1
     [kept] = (Path(app.config["MAIL_OUTBOX"]) / "failed").glob("*.txt")
     record = kept.read_text()
-    assert "'a\\r\\nBcc: b@example.org'" in record and "Hello" in record and "Body text" in record
+    assert "Hello" in record and "Body text" in record
 
 
-def test_a_send_that_fails_in_any_way_is_kept_and_never_raises(
+def test_a_send_that_fails_in_any_way_is_retried_then_kept_and_never_raises(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class Broken:
         def __init__(self, *args: object, **kwargs: object) -> None:
             raise RuntimeError("not an OSError")
 
-    monkeypatch.setattr("directory.mail.smtplib.SMTP", Broken)
+    monkeypatch.setattr("directory.mail.delivery.smtplib.SMTP", Broken)
     app.config["MAIL_SERVER"] = "mail.example"
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
     with app.test_request_context():
-        assert send_mail("ama@example.org", "Hello", "Body") is False
+        message = queue_mail("ama@example.org", "Hello", "Body")
+        db.session.commit()
+        first = send_queued()
+        assert (first.sent, first.retrying, first.failed) == (0, 1, 0)
+        assert message.status is MailStatus.QUEUED and "not an OSError" in message.last_error
+        later = send_queued(now=message.not_before)
+        assert (later.retrying, later.failed) == (0, 1)
+        assert message.status is MailStatus.FAILED and message.attempts == 2
     assert len(list((Path(app.config["MAIL_OUTBOX"]) / "failed").glob("*.eml"))) == 1
 
 

@@ -15,7 +15,7 @@ from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.extensions import db
 from directory.organizations.models import Organization
 from directory.organizations.public import visible_contacts
-from directory.partnerships.models import AgencyBlock, PartnershipRequest, RequestState
+from directory.partnerships.models import AgencyBlock, PartnershipRequest, RequestMessage, RequestState
 from directory.partnerships.services import (
     RequestDraft,
     RequestError,
@@ -495,3 +495,30 @@ def test_unknown_languages_are_refused_at_the_field(app: Flask, parties: dict) -
     ).get_data(as_text=True)
     assert "Unknown language code(s): elvish." in page
     assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 0
+
+
+def test_messages_are_limited_per_writer_and_notices_to_one_person_come_together(
+    app: Flask, parties: dict, outbox
+) -> None:
+    """1,600 messages once made 1,796 emails to one person: now a writer has an hourly limit, and one
+    person gets a few notices an hour, the rest in one digest an hour later."""
+    from directory.mail import MailKind, MailMessage
+
+    from .conftest import PASSWORD
+
+    app.config.update(WTF_CSRF_ENABLED=False, MESSAGES_PER_HOUR=8)
+    [sent] = send_requests(parties["agency_user"], [parties["org"]], draft(), "token", TODAY)
+    db.session.commit()
+    agency = app.test_client()
+    agency.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    for n in range(8):
+        assert agency.post(f"/requests/{sent.id}/messages", data={"body": f"Update {n}"}).status_code == 302
+    refused = agency.post(f"/requests/{sent.id}/messages", data={"body": "One more thing, typed with care."})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "8 messages in the last hour" in page
+    assert "One more thing, typed with care.</textarea>" in page  # what was typed is kept
+    assert db.session.scalar(sa.select(sa.func.count(RequestMessage.id))) == 8
+    to_member = [m for m in outbox() if "To: ama@example.org" in m]
+    assert len(to_member) == 5 and all("New message about" in m for m in to_member)
+    [digest] = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == MailKind.DIGEST)).all()
+    assert digest.to_address == "ama@example.org" and digest.body.count("\n- New message about") == 3

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from ..audit.services import record
 from ..db import now_utc
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import queue_mail
 from .models import Invitation, Role, User
 from .passwords import hash_password
 from .services import AccountError, _check_password, find_user, normalize_email
@@ -46,11 +46,12 @@ def invite(owner: User, email: str) -> str:
     return token
 
 
-def send_invitation(invitation_email: str, token: str, inviter: User) -> bool:
+def send_invitation(invitation_email: str, token: str, inviter: User) -> None:
+    """Queue the invitation (sent once the caller commits)."""
     link = url_for("accounts.accept_invitation", token=token, _external=True)
     where = inviter.organization.name if inviter.organization else inviter.agency.name  # type: ignore[union-attr]
     body = render_template("accounts/mail/invitation.txt", link=link, where=where, inviter=inviter)
-    return send_mail(invitation_email, _("You are invited to join %(where)s", where=where), body)
+    queue_mail(invitation_email, _("You are invited to join %(where)s", where=where), body)
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -19,7 +19,7 @@ from ..agencies.models import Agency, AgencyStatus, AgencyType
 from ..db import now_utc
 from ..extensions import db
 from ..geo import get_geo
-from ..mail import send_mail
+from ..mail import queue_mail
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.services import OrganizationInput, create_organization, validate_input
 from . import tokens
@@ -237,32 +237,37 @@ def confirm_email(token: str) -> User | None:
     return user
 
 
-# --- mail, sent by the views after they commit ----------------------------------------------------
+# --- mail, queued in the caller's transaction (flask send-mail sends it once that commits) ----------
 
 
-def _send(to: str, template: str, subject: str, **context: object) -> bool:
+def _send(to: str, template: str, subject: str, **context: object) -> None:
     body = render_template(f"accounts/mail/{template}.txt", **context)
-    return send_mail(to, subject, body)
+    queue_mail(to, subject, body)
 
 
-def send_confirmation(user: User) -> bool:
+def send_confirmation(user: User) -> None:
+    db.session.flush()  # a new account needs its id for the token
     link = url_for("accounts.confirm", token=tokens.make_token(user, "confirm"), _external=True)
-    return _send(user.email, "confirm", _("Confirm your email address"), user=user, link=link)
+    _send(user.email, "confirm", _("Confirm your email address"), user=user, link=link)
 
 
-def send_existing_account_notice(email: str) -> bool:
+def send_existing_account_notice(email: str) -> None:
     """Someone tried to register (or move an account to) an address that already has an account."""
     link = url_for("accounts.forgot_password", _external=True)
-    return _send(email, "existing_account", _("Someone tried to use your email address"), link=link)
+    _send(email, "existing_account", _("Someone tried to use your email address"), link=link)
 
 
-def send_password_reset(email: str) -> bool:
-    """A reset link when the address has an account; nothing otherwise (the page says the same)."""
+def send_password_reset(email: str) -> None:
+    """A reset link when the address has an active account; otherwise a message saying no password was
+    reset. Both paths do the same work and the same writes (one query, one template, one queued
+    message), so neither the answer nor its timing tells whether the address has an account."""
     user = find_user(email)
     if user is None or not user.is_active:
-        return False
+        link = url_for("accounts.register_organization", _external=True)
+        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=link)
+        return
     link = url_for("accounts.reset_password_page", token=tokens.make_token(user, "reset"), _external=True)
-    return _send(user.email, "reset", _("Reset your password"), user=user, link=link)
+    _send(user.email, "reset", _("Reset your password"), user=user, link=link)
 
 
 def organization_of(user: User) -> Organization | None:

@@ -98,11 +98,11 @@ def register_agency() -> str | Response:
 
 
 def _registered(result: services.Registration) -> Response:
-    db.session.commit()
     if result.user is None:
         services.send_existing_account_notice(result.email)
     else:
         services.send_confirmation(result.user)
+    db.session.commit()
     # The same page whether or not the address already had an account.
     return redirect(url_for("accounts.check_email"))
 
@@ -173,11 +173,11 @@ def account() -> str | Response:
             except AccountError as exc:
                 show_errors(email_form, exc.errors)
             else:
-                db.session.commit()
                 if confirm_to is not None:
                     services.send_confirmation(current_user)
                 elif services.normalize_email(email_form.email.data) != current_user.email:
                     services.send_existing_account_notice(email_form.email.data)
+                db.session.commit()
                 flash(_("If that address can be used, we have sent a confirmation link to it."), "success")
                 return redirect(url_for("accounts.account"))
         if action == "password" and password_form.validate_on_submit():
@@ -208,6 +208,7 @@ def resend_confirmation() -> Response:
     """Send a new link to confirm the account's email address (when it is not confirmed yet)."""
     if current_user.email_confirmed_at is None:
         services.send_confirmation(current_user)
+        db.session.commit()
         flash(_("We have sent a new confirmation link to %(email)s.", email=current_user.email), "success")
     return redirect(url_for("accounts.account"))
 
@@ -236,6 +237,7 @@ def forgot_password() -> str | Response:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.send_password_reset(form.email.data)
+        db.session.commit()
         # The same answer whether or not the address has an account.
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -345,8 +347,8 @@ def members() -> str | Response:
         except AccountError as exc:
             show_errors(form, exc.errors)
         else:
-            db.session.commit()
             invitations.send_invitation(form.email.data, token, user)
+            db.session.commit()
             flash(_("Invitation sent."), "success")
             return redirect(url_for("accounts.members"))
     people, pending = invitations.members_and_invitations(user)

@@ -22,7 +22,7 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..forms import Form
 from ..geo import get_geo
-from ..mail import send_mail
+from ..mail import queue_mail
 from ..organizations import editing
 from ..organizations.models import ListingStatus, Organization
 from ..partnerships.services import MIN_GROUP, feedback_summary
@@ -123,9 +123,9 @@ def review_organization(org_id: int) -> str | Response:
                 seen = _seen(ListingStatus, form.seen.data)
                 version = _read_version(form.version.data)
                 services.decide_listing(org, current_user, action, message, checklist, seen, version)
+            _tell_members(org, action, message)  # queued with the decision, so only if it stands
 
         if _decided(form, decide):
-            _tell_members(org, action, message)
             return redirect(url_for("admin.queue"))
     listing = editing.input_from_org(org)
     changes = {}
@@ -151,11 +151,11 @@ def review_organization(org_id: int) -> str | Response:
 
 
 def _tell_members(org: Organization, action: str, message: str) -> None:
-    """Email the organization's members about a decision (after the commit; failures are logged)."""
+    """Email the organization's members about a decision (queued in the decision's transaction)."""
     subject = _("About your listing in the Survivor-Led Partnership Directory")
     body = render_template("admin/mail/decision.txt", org=org, action=action, message=message)
     for member in services.members_of(org):
-        send_mail(member.email, subject, body)
+        queue_mail(member.email, subject, body)
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
@@ -167,19 +167,23 @@ def review_agency(agency_id: int) -> str | Response:
     if form.validate_on_submit():
         action, message = request.form.get("action", ""), form.message.data or ""
         seen = _seen(AgencyStatus, form.seen.data)
-        if _decided(form, lambda: services.decide_agency(agency, current_user, action, message, seen)):
-            _tell_agency(members, agency, action, message)
+
+        def decide() -> None:
+            services.decide_agency(agency, current_user, action, message, seen)
+            _tell_agency(members, agency, action, message)  # queued with the decision
+
+        if _decided(form, decide):
             return redirect(url_for("admin.queue"))
     return render_template("admin/agency.html", agency=agency, form=form, members=members)
 
 
 def _tell_agency(members: list[User], agency: Agency, action: str, message: str) -> None:
-    """Email the agency's members about a decision (after the commit; failures are logged)."""
+    """Email the agency's members about a decision (queued in the decision's transaction)."""
     subject = _("About your agency in the Survivor-Led Partnership Directory")
     body = render_template("admin/mail/agency_decision.txt", agency=agency, action=action, message=message)
     for member in members:
         if member.is_active:
-            send_mail(member.email, subject, body)
+            queue_mail(member.email, subject, body)
 
 
 @bp.get("/audit")

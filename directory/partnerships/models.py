@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..agencies.models import Agency
@@ -134,6 +134,8 @@ class RequestMessage(db.Model):
     """A message in a request's thread, between the agency and the organization."""
 
     __tablename__ = "request_message"
+    # Messages per sender per hour are counted (directory.partnerships.services.post_message).
+    __table_args__ = (Index("ix_request_message_author_at", "author_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -48,6 +48,10 @@ FORMS = ("sex", "labor")
 
 class RequestError(ValueError):
     """A step that cannot be taken; the message says why, plainly."""
+
+
+class MessageLimitError(RequestError):
+    """The writer has written MESSAGES_PER_HOUR messages in the last hour."""
 
 
 @dataclass
@@ -285,8 +289,15 @@ def move(
         ]
 
 
-def post_message(request: PartnershipRequest, user: User, body: str) -> RequestMessage:
-    """Add a message to the request's thread (only the two parties write in it)."""
+#: The window over which messages per sender are counted.
+MESSAGE_WINDOW = timedelta(hours=1)
+
+
+def post_message(
+    request: PartnershipRequest, user: User, body: str, per_hour: int | None = None
+) -> RequestMessage:
+    """Add a message to the request's thread (only the two parties write in it; each person at most
+    ``per_hour`` messages an hour, over all threads)."""
     party = party_of(user, request)
     body = body.strip()
     if party is None:
@@ -296,9 +307,24 @@ def post_message(request: PartnershipRequest, user: User, body: str) -> RequestM
     problem = textrules.problem(body, textrules.Kind.MULTI_LINE)
     if problem is not None:
         raise RequestError(problem)
+    if per_hour is not None and _messages_since(user, now_utc() - MESSAGE_WINDOW) >= per_hour:
+        raise MessageLimitError(
+            _(
+                "You have written %(num)d messages in the last hour. Please wait a little before "
+                "writing more; what you wrote is below.",
+                num=per_hour,
+            )
+        )
     message = RequestMessage(request_id=request.id, author_id=user.id, party=party.value, body=body)
     db.session.add(message)
     return message
+
+
+def _messages_since(user: User, since: datetime) -> int:
+    count = sa.select(sa.func.count(RequestMessage.id)).where(
+        RequestMessage.author_id == user.id, RequestMessage.at >= since
+    )
+    return int(db.session.scalar(count) or 0)
 
 
 def other_side(request: PartnershipRequest, user: User) -> list[User]:

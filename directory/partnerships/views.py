@@ -18,7 +18,7 @@ from ..accounts.models import Role
 from ..db import now_utc
 from ..extensions import db
 from ..formerrors import show_errors
-from ..mail import send_mail
+from ..mail import queue_notice
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.public import public_organization
 from ..textrules import Kind, is_allowed
@@ -129,15 +129,13 @@ def _send(
         db.session.commit()
         flash(_("Saved as a draft: only your agency sees it until you send it."), "success")
         return sent
-    notices = []
     for item in sent:
-        people = services.other_side(item, current_user)
-        text = _("New partnership request: %(title)s", title=item.title)
-        services.notify(item, people, text)
-        notices.append((people, item, text))
+        _tell(
+            services.other_side(item, current_user),
+            item,
+            _("New partnership request: %(title)s", title=item.title),
+        )
     db.session.commit()
-    for people, item, text in notices:
-        _email(people, item, text)
     flash(
         ngettext("Your request has been sent.", "Your %(num)d requests have been sent.", len(sent)), "success"
     )
@@ -172,7 +170,11 @@ def _visible(request_id: int) -> PartnershipRequest:
 @login_required
 def show(request_id: int) -> str:
     """One request, its thread and the reader's unread notices about it (reading marks nothing)."""
-    found = _visible(request_id)
+    return _page(_visible(request_id))
+
+
+def _page(found: PartnershipRequest, draft: str = "", message_error: str | None = None) -> str:
+    """The request page; ``draft`` is a message that could not be sent, kept for its writer."""
     party = services.party_of(current_user, found)
     moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is found.state and party in who]
     messages = db.session.scalars(
@@ -185,6 +187,8 @@ def show(request_id: int) -> str:
         party=party,
         messages=messages,
         notices=services.unread_notices(found, current_user),
+        draft=draft,
+        message_error=message_error,
     )
 
 
@@ -200,28 +204,34 @@ def mark_read(request_id: int) -> Response:
 
 @bp.post("/requests/<int:request_id>/messages")
 @login_required
-def message(request_id: int) -> Response:
-    """Write in the request's thread; the other side is notified."""
+def message(request_id: int) -> Response | tuple[str, int]:
+    """Write in the request's thread; the other side is notified. A message that cannot be sent is shown
+    again with the reason at the field, so nothing typed is lost (429 when it is the hourly limit)."""
     found = _visible(request_id)
+    body = request.form.get("body", "")
     try:
-        services.post_message(found, current_user, request.form.get("body", ""))
+        services.post_message(found, current_user, body, current_app.config["MESSAGES_PER_HOUR"])
     except services.RequestError as exc:
-        flash(str(exc), "error")
-    else:
-        people = services.other_side(found, current_user)
-        services.notify(found, people, _("New message about “%(title)s”", title=found.title))
-        services.mark_read(found, current_user)  # whoever answers has read what came before
-        db.session.commit()
-        _email(people, found, _("New message about “%(title)s”", title=found.title))
+        db.session.rollback()
+        status = 429 if isinstance(exc, services.MessageLimitError) else 200
+        return _page(found, draft=body, message_error=str(exc)), status
+    people = services.other_side(found, current_user)
+    _tell(people, found, _("New message about “%(title)s”", title=found.title))
+    services.mark_read(found, current_user)  # whoever answers has read what came before
+    db.session.commit()
     return redirect(url_for("partnerships.show", request_id=found.id) + "#thread")
 
 
-def _email(people: list, found: PartnershipRequest, subject: str) -> None:
-    """Tell people by email too (after the commit; a failed send is kept and logged)."""
+def _tell(people: list, found: PartnershipRequest, text: str) -> None:
+    """Tell people about a step on a request: a notice in the app and one by email (a few an hour; the
+    rest in an hourly digest), both queued in this transaction."""
+    if not people:
+        return
+    services.notify(found, people, text)
     link = url_for("partnerships.show", request_id=found.id, _external=True)
-    body = render_template("partnerships/mail/notice.txt", subject=subject, link=link)
+    body = render_template("partnerships/mail/notice.txt", subject=text, link=link)
     for person in people:
-        send_mail(person.email, subject, body)
+        queue_notice(person.email, text, body)
 
 
 def _act(
@@ -233,14 +243,10 @@ def _act(
     except services.RequestError as exc:
         flash(str(exc), "error")
     else:
-        people = services.other_side(found, current_user) if notice else []
-        text = notice() if notice else ""
-        if people:
-            services.notify(found, people, text)
+        if notice:
+            _tell(services.other_side(found, current_user), found, notice())
         services.mark_read(found, current_user)  # whoever acts on a request has read its notices
         db.session.commit()
-        if people:
-            _email(people, found, text)
         flash(done, "success")
     return redirect(url_for("partnerships.show", request_id=found.id))
 
