@@ -210,12 +210,17 @@ def send_password_reset(email: str) -> None:
     reset. Both paths do the same work and the same writes (one query, one template, one queued
     message), so neither the answer nor its timing tells whether the address has an account."""
     user = find_user(email)
-    if user is None or not user.is_active:
-        link = url_for("accounts.register_organization", _external=True)
-        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=link)
-        return
-    link = url_for("accounts.reset_password_page", token=tokens.make_token(user, "reset"), _external=True)
-    _send(user.email, "reset", _("Reset your password"), user=user, link=link)
+    active = user is not None and user.is_active
+    # The same steps either way: a token and both links are made even when one of them goes unused.
+    token = (
+        tokens.make_token(user, "reset") if user is not None and active else tokens.placeholder_token("reset")
+    )
+    reset_link = url_for("accounts.reset_password_page", token=token, _external=True)
+    register_link = url_for("accounts.register_organization", _external=True)
+    if user is not None and active:
+        _send(user.email, "reset", _("Reset your password"), user=user, link=reset_link)
+    else:
+        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=register_link)
 
 
 def organization_of(user: User) -> Organization | None:
