@@ -192,7 +192,7 @@ def serve(url: str, workers: int) -> Iterator[tuple[str, int]]:
 # --- one member's browser -------------------------------------------------------------------------
 
 
-def _hidden(page: str, name: str) -> str:
+def hidden_value(page: str, name: str) -> str:
     tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
     value = re.search(r'value="([^"]*)"', tag.group(0)) if tag else None
     if value is None:
@@ -232,7 +232,7 @@ class Browser:
     def sign_in(self, email: str) -> None:
         _status, _location, page = self.get("/login")
         status, _location, _page = self.post(
-            "/login", {"email": email, "password": PASSWORD, "csrf_token": _hidden(page, "csrf_token")}
+            "/login", {"email": email, "password": PASSWORD, "csrf_token": hidden_value(page, "csrf_token")}
         )
         if status != 302:
             raise RuntimeError(f"sign-in failed for {email}: {status}")
@@ -319,8 +319,8 @@ def race(host: str, port: int, engine: sa.Engine, listing: Listing, rounds: int)
                 data = {
                     **listing.form,
                     "summary": text,
-                    "csrf_token": _hidden(page, "csrf_token"),
-                    "edit_version": _hidden(page, "edit_version"),
+                    "csrf_token": hidden_value(page, "csrf_token"),
+                    "edit_version": hidden_value(page, "edit_version"),
                 }
                 start.wait()
                 began = time.perf_counter()

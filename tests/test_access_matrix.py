@@ -79,6 +79,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.register_agency", "GET"): ALL,
     ("accounts.register_agency", "POST"): ALL,
     ("accounts.check_email", "GET"): ALL,
+    ("accounts.finish_registration", "GET"): every(400),  # the token is not valid
+    ("accounts.finish_registration", "POST"): every(400),
     ("accounts.login", "GET"): ALL,
     ("accounts.login", "POST"): ALL,
     ("accounts.two_factor", "GET"): every(302),  # no password step pending: back to sign in

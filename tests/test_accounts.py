@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from directory.accounts.models import LoginAttempt, Role, User
+from directory.accounts.models import LoginAttempt, PendingRegistration, Role, User
 from directory.agencies.models import Agency, AgencyStatus
 from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization
@@ -65,34 +65,43 @@ def sign_in(client: FlaskClient, email: str, password: str = PASSWORD, **kw: Any
     return client.post("/login", data={"email": email, "password": password}, **kw)
 
 
-def test_an_organization_registers_and_gets_a_private_draft(
+def test_an_organization_registers_and_its_account_exists_once_the_emailed_link_is_followed(
     client: FlaskClient, outbox: Callable[[], list[str]]
 ) -> None:
     response = client.post("/register/organization", data=org_form())
     assert response.status_code == 302 and response.location.endswith("/register/check-email")
+    assert count(User) == count(Organization) == 0  # nothing exists before the address is proved
+    [message] = outbox()
+    assert "To: ama@example.org" in message and "/register/finish/" in message
+    link = link_in(message)
+    # A mail scanner (or a link preview) opens the link first: that creates nothing and uses nothing up.
+    for _opened in range(2):
+        page = client.get(link)
+        assert page.status_code == 200 and "Create my account" in page.get_data(as_text=True)
+        assert count(User) == 0
+    created = client.post(link)  # the person presses the button
+    assert created.status_code == 302 and created.location.endswith("/my/organization")
     user = db.session.scalar(sa.select(User))
     assert user.role is Role.ORG_MEMBER and user.is_owner and user.email == "ama@example.org"
+    assert user.email_confirmed_at is not None  # following the link proved the address
     assert user.organization.name == "Littoral Women's Circle"
     assert user.organization.status is ListingStatus.DRAFT
     assert user.password_hash.startswith("$argon2id$")
     assert client.get(f"/organizations/{user.organization.slug}").status_code == 404  # not public
-    [message] = outbox()
-    assert "To: ama@example.org" in message and "/confirm/" in message
-    link = link_in(message)
-    # A mail scanner (or a link preview) opens the link first: that confirms nothing and uses nothing up.
-    for _opened in range(2):
-        page = client.get(link)
-        assert page.status_code == 200 and "Confirm my address" in page.get_data(as_text=True)
-        db.session.refresh(user)
-        assert user.email_confirmed_at is None
-    assert client.post(link).status_code == 302  # the person presses the button
-    db.session.refresh(user)
-    assert user.email_confirmed_at is not None
+    assert client.get("/my/organization").status_code == 200  # signed in
+    pending = db.session.scalar(sa.select(PendingRegistration))
+    assert pending.used_at is not None and pending.details == {}  # the password hash is not kept
     assert client.post(link).status_code == client.get(link).status_code == 400  # used up
+    assert count(User) == 1
+    assert sign_in(client.application.test_client(), "ama@example.org", NEW_PASSWORD).status_code == 302
 
 
-def test_an_agency_registers_pending_verification(client: FlaskClient) -> None:
+def test_an_agency_registers_and_waits_for_verification(
+    client: FlaskClient, outbox: Callable[[], list[str]]
+) -> None:
     assert client.post("/register/agency", data=agency_form()).status_code == 302
+    assert count(Agency) == 0
+    assert client.post(link_in(outbox()[-1])).status_code == 302
     agency = db.session.scalar(sa.select(Agency))
     assert agency.status is AgencyStatus.PENDING and not agency.is_verified
     user = db.session.scalar(sa.select(User))
@@ -108,9 +117,23 @@ def test_registration_never_reveals_an_existing_account(
     fresh = client.post("/register/organization", data=org_form(email="new@example.org", org_name="Other"))
     assert response.status_code == fresh.status_code == 302
     assert response.location == fresh.location
-    assert (count(User), count(Organization)) == (before[0] + 1, before[1] + 1)  # only the new one
+    assert (count(User), count(Organization)) == before  # nothing is created before a link is followed
     notice = [m for m in outbox() if "To: ama@example.org" in m]
-    assert len(notice) == 1 and "already has an account" in notice[0]
+    assert len(notice) == 1 and "already has an account" in notice[0] and "/register/finish/" not in notice[0]
+    # the new address got its link, and following it creates that account only
+    assert client.post(link_in([m for m in outbox() if "To: new@example.org" in m][0])).status_code == 302
+    assert count(User) == before[0] + 1
+
+
+def test_a_registration_link_followed_after_the_address_got_an_account_creates_nothing(
+    client: FlaskClient, make_user: Callable[..., User], outbox: Callable[[], list[str]]
+) -> None:
+    client.post("/register/organization", data=org_form())
+    link = link_in(outbox()[-1])
+    make_user(email="ama@example.org")  # e.g. an invitation accepted in between
+    refused = client.post(link, follow_redirects=True).get_data(as_text=True)
+    assert "exists already" in refused
+    assert count(User) == 1 and count(Organization) == 0
 
 
 def test_registration_errors_are_shown_at_the_field_and_nothing_is_saved(client: FlaskClient) -> None:

@@ -112,6 +112,7 @@ FORMLESS = {
     "accounts.two_factor",
     "accounts.resend_confirmation",
     "accounts.confirm",
+    "accounts.finish_registration",
     "workspace.submit",
     "partnerships.feedback",
     "accounts.reset_password_page",

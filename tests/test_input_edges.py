@@ -186,9 +186,13 @@ def test_control_characters_in_registrations_are_field_errors(
     assert count(User) == 0
 
 
-def test_line_breaks_and_overrides_are_fine_in_a_description(client: FlaskClient) -> None:
+def test_line_breaks_and_overrides_are_fine_in_a_description(
+    client: FlaskClient, outbox: Callable[[], list[str]]
+) -> None:
     text = "We inspect workplaces.\r\n\tAnd refer survivors, \u202eeven here."
     assert client.post("/register/agency", data=agency_form(description=text)).status_code == 302
+    finish = re.search(r"http://localhost(/register/finish/\S+)", outbox()[-1]).group(1)
+    assert client.post(finish).status_code == 302
     assert db.session.scalar(sa.select(Agency.description)) == text
 
 

@@ -165,3 +165,24 @@ def test_a_reset_does_the_same_work_whether_or_not_the_address_has_an_account(
     assert known == unknown
     assert sum(s.startswith("INSERT INTO mail_message") for s in known) == 1
     assert [m.to_address for m in rows()] == ["ama@example.org", "nobody@example.org"]
+
+
+@pytest.mark.parametrize("kind", ["organization", "agency"])
+def test_a_registration_does_the_same_work_whether_or_not_the_address_has_an_account(
+    app: Flask, client: FlaskClient, make_user: Callable[..., User], kind: str
+) -> None:
+    from .test_accounts import agency_form, org_form
+
+    form, url = (
+        (org_form, "/register/organization") if kind == "organization" else (agency_form, "/register/agency")
+    )
+    make_user(email="ama@example.org")
+    known = _statements(app, lambda: client.post(url, data=form(email="ama@example.org")))
+    unknown = _statements(app, lambda: client.post(url, data=form(email="new@example.org")))
+    assert known == unknown
+    writes = [re.match(r"(INSERT INTO|UPDATE|DELETE FROM) (\w+)", s) for s in known]
+    assert [w.groups() for w in writes if w] == [
+        ("DELETE FROM", "pending_registration"),  # registrations never finished, after 7 days
+        ("INSERT INTO", "pending_registration"),
+        ("INSERT INTO", "mail_message"),
+    ]

@@ -68,14 +68,16 @@ def test_a_failed_send_never_loses_the_action(app: Flask, client: FlaskClient, o
         },
     )
     assert response.status_code == 302
-    assert db.session.scalar(sa.select(User.email)) == "ama@example.org"  # the account exists
-    # the message waits in the queue; a send that fails leaves it there, to be tried again later
+    # the registration stands, and its message waits in the queue: a send that fails leaves it there, to
+    # be tried again later
+    from directory.accounts.models import PendingRegistration
     from directory.mail import MailMessage, MailStatus, send_queued
 
+    assert db.session.scalar(sa.select(PendingRegistration.email)) == "ama@example.org"
     assert send_queued().retrying == 1
     message = db.session.scalar(sa.select(MailMessage))
     assert message.status is MailStatus.QUEUED and message.to_address == "ama@example.org"
-    assert "/confirm/" in message.body and "Connection refused" in message.last_error
+    assert "/register/finish/" in message.body and "Connection refused" in message.last_error
 
 
 def test_an_owner_can_delete_the_organization(

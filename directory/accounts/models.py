@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..agencies.models import Agency
@@ -109,3 +110,20 @@ class Invitation(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PendingRegistration(db.Model):
+    """A registration waiting for its person to follow the emailed link; no account exists before that.
+
+    ``details`` holds what the form gave (the password only as its hash) and is emptied once used.
+    """
+
+    __tablename__ = "pending_registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "organization" or "agency"
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,8 +1,9 @@
-"""Account services: registration, sign-in with throttling, password and email changes, tokens.
+"""Account services: sign-in with throttling, password and email changes, tokens, deletion (registration
+is in ``registration.py``).
 
-Like every service they change the session and never commit; the views commit once and only then send
-mail, so a message never speaks of something that was not saved. Nothing here reveals whether an email
-address has an account: having one can mark a person as a survivor.
+Like every service they change the session and never commit; mail is queued in the same transaction, so a
+message never speaks of something that was not saved. Nothing here reveals whether an email address has an
+account: having one can mark a person as a survivor.
 """
 
 from __future__ import annotations
@@ -15,13 +16,10 @@ import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
 
-from ..agencies.models import Agency, AgencyStatus, AgencyType
 from ..db import now_utc
 from ..extensions import db
-from ..geo import get_geo
 from ..mail import queue_mail
-from ..organizations.models import ListingStatus, Organization
-from ..organizations.services import OrganizationInput, create_organization, validate_input
+from ..organizations.models import Organization
 from . import tokens
 from .models import LoginAttempt, Role, User
 from .passwords import dummy_hash, hash_password, needs_rehash, password_problems, verify_password
@@ -62,14 +60,6 @@ class Person:
     password: str
 
 
-@dataclass
-class Registration:
-    """What a registration produced: the new user, or None when the address already had an account."""
-
-    user: User | None
-    email: str
-
-
 def _new_user(person: Person, role: Role) -> User:
     return User(
         email=normalize_email(person.email),
@@ -78,48 +68,6 @@ def _new_user(person: Person, role: Role) -> User:
         role=role,
         is_owner=True,
     )
-
-
-def register_organization(person: Person, org_name: str, country_code: str, city: str) -> Registration:
-    """Create an account and its organization (a draft only its members see)."""
-    _check_password(person.password, person.email, person.display_name)
-    data = validate_input(OrganizationInput(name=org_name, country_code=country_code, city=city))
-    # Every check that could fail has run: from here on, a known and an unknown address look alike.
-    if find_user(person.email) is not None:
-        hash_password(person.password)  # spend the same time as a real registration
-        return Registration(None, normalize_email(person.email))
-    org = create_organization(data, get_geo().gazetteer, status=ListingStatus.DRAFT)
-    user = _new_user(person, Role.ORG_MEMBER)
-    user.organization = org
-    db.session.add(user)
-    return Registration(user, user.email)
-
-
-def register_agency(
-    person: Person,
-    name: str,
-    agency_type: AgencyType,
-    country_code: str,
-    website: str | None,
-    description: str,
-) -> Registration:
-    """Create an account and its agency, pending verification by an admin."""
-    _check_password(person.password, person.email, person.display_name)
-    if find_user(person.email) is not None:
-        hash_password(person.password)  # spend the same time as a real registration
-        return Registration(None, normalize_email(person.email))
-    agency = Agency(
-        name=" ".join(name.split()),
-        agency_type=agency_type,
-        country_code=country_code.upper(),
-        website=website or None,
-        description=description.strip(),
-        status=AgencyStatus.PENDING,
-    )
-    user = _new_user(person, Role.AGENCY_MEMBER)
-    user.agency = agency
-    db.session.add_all([agency, user])
-    return Registration(user, user.email)
 
 
 def create_admin(email: str, password: str, display_name: str = "Admin") -> User:
@@ -262,12 +210,17 @@ def send_password_reset(email: str) -> None:
     reset. Both paths do the same work and the same writes (one query, one template, one queued
     message), so neither the answer nor its timing tells whether the address has an account."""
     user = find_user(email)
-    if user is None or not user.is_active:
-        link = url_for("accounts.register_organization", _external=True)
-        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=link)
-        return
-    link = url_for("accounts.reset_password_page", token=tokens.make_token(user, "reset"), _external=True)
-    _send(user.email, "reset", _("Reset your password"), user=user, link=link)
+    active = user is not None and user.is_active
+    # The same steps either way: a token and both links are made even when one of them goes unused.
+    token = (
+        tokens.make_token(user, "reset") if user is not None and active else tokens.placeholder_token("reset")
+    )
+    reset_link = url_for("accounts.reset_password_page", token=token, _external=True)
+    register_link = url_for("accounts.register_organization", _external=True)
+    if user is not None and active:
+        _send(user.email, "reset", _("Reset your password"), user=user, link=reset_link)
+    else:
+        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=register_link)
 
 
 def organization_of(user: User) -> Organization | None:

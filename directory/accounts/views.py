@@ -15,7 +15,7 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..organizations.services import ListingValidationError
 from ..ratelimits import limit_form_posts
-from . import invitations, services, session_limits
+from . import invitations, registration, services, session_limits
 from . import two_factor as totp
 from .forms import (
     AcceptInvitationForm,
@@ -57,12 +57,13 @@ _ORG_FIELDS = {"name": "org_name", "country_code": "country_code", "city": "city
 @bp.route("/register/organization", methods=["GET", "POST"])
 @limit_form_posts
 def register_organization() -> str | Response:
-    """A survivor-led organization creates its account and a draft listing."""
+    """A survivor-led organization registers; its account and draft listing are created once the
+    emailed link is followed."""
     form = RegisterOrganizationForm()
     if form.validate_on_submit():
         person = Person(form.display_name.data, form.email.data, form.password.data)
         try:
-            result = services.register_organization(
+            registration.register_organization(
                 person, form.org_name.data, form.country_code.data, form.city.data or ""
             )
         except AccountError as exc:
@@ -70,19 +71,19 @@ def register_organization() -> str | Response:
         except ListingValidationError as exc:
             show_errors(form, {_ORG_FIELDS.get(k, k): v for k, v in exc.errors.items()})
         else:
-            return _registered(result)
+            return _registered()
     return render_template("accounts/register_organization.html", form=form)
 
 
 @bp.route("/register/agency", methods=["GET", "POST"])
 @limit_form_posts
 def register_agency() -> str | Response:
-    """An agency creates its account; it stays unable to contact anyone until an admin verifies it."""
+    """An agency registers; once its account exists it still cannot contact anyone until verified."""
     form = RegisterAgencyForm()
     if form.validate_on_submit():
         person = Person(form.display_name.data, form.email.data, form.password.data)
         try:
-            result = services.register_agency(
+            registration.register_agency(
                 person,
                 form.agency_name.data,
                 AgencyType(form.agency_type.data),
@@ -93,18 +94,38 @@ def register_agency() -> str | Response:
         except AccountError as exc:
             show_errors(form, exc.errors)
         else:
-            return _registered(result)
+            return _registered()
     return render_template("accounts/register_agency.html", form=form)
 
 
-def _registered(result: services.Registration) -> Response:
-    if result.user is None:
-        services.send_existing_account_notice(result.email)
-    else:
-        services.send_confirmation(result.user)
+def _registered() -> Response:
     db.session.commit()
     # The same page whether or not the address already had an account.
     return redirect(url_for("accounts.check_email"))
+
+
+@bp.route("/register/finish/<token>", methods=["GET", "POST"])
+def finish_registration(token: str) -> str | Response | tuple[str, int]:
+    """The emailed link: a page whose button creates the account (opening the link creates nothing)."""
+    pending = registration.find_pending(token)
+    if pending is None:
+        return render_template("accounts/token_invalid.html"), 400
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            user = registration.finish_registration(pending)
+        except (AccountError, ListingValidationError) as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                flash(" ".join(messages), "error")
+            return redirect(url_for("accounts.login"))
+        db.session.commit()
+        session.clear()
+        login_user(user)
+        session_limits.begin()
+        flash(_("Welcome: your account is ready and your email address is confirmed."), "success")
+        return redirect(url_for("workspace.dashboard" if user.organization_id else "agencies.agency"))
+    return render_template("accounts/finish_registration.html", form=form, email=pending.email)
 
 
 @bp.get("/register/check-email")
