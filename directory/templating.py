@@ -21,6 +21,15 @@ def _unread() -> int:
     return unread_count(current_user) if current_user.is_authenticated else 0
 
 
+def _standing_notice() -> str | None:
+    """Why the signed-in member's organization or agency may not act now (None for everyone else)."""
+    from flask_login import current_user
+
+    from .accounts.standing import notice_for
+
+    return notice_for(current_user)
+
+
 #: What url_for leaves unescaped in a query string (werkzeug's choice), so links look the same.
 QUERY_SAFE = "!$'()*,/:;?@"
 
@@ -54,6 +63,7 @@ def register(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "unread_requests": _unread,
+            "standing_notice": _standing_notice,
             "state_label": state_label,
             "visibility_label": visibility_label,
             "agency_type_label": agency_type_label,

@@ -1,6 +1,9 @@
 """Inviting members: an organization's or agency's owner invites people by email.
 
 The link carries a random token; only its hash is stored. It works once and for INVITATION_DAYS.
+Nobody joins, or is invited to, an organization or agency that is on hold (suspended, or an agency
+rejected): see :mod:`directory.accounts.standing`. An invitation refused for that stays unused, so it
+works again (within its days) once an admin reinstates the organization or agency.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ import sqlalchemy as sa
 from flask import render_template, url_for
 from flask_babel import gettext as _
 
+from ..agencies.models import Agency
 from ..audit.services import record
 from ..db import now_utc
 from ..extensions import db
 from ..mail import queue_mail
+from ..organizations.models import Organization
+from . import standing
 from .models import Invitation, Role, User
 from .passwords import hash_password
 from .services import AccountError, _check_password, find_user, normalize_email
@@ -32,6 +38,7 @@ def invite(owner: User, email: str) -> str:
     """Create an invitation from ``owner`` to join their organization or agency; returns the token."""
     if not owner.is_owner or (owner.organization_id is None and owner.agency_id is None):
         raise AccountError({"email": [_("Only the owner of an organization or agency can invite members.")]})
+    standing.require(owner, lambda message: AccountError({"email": [message]}))
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
         email=normalize_email(email),
@@ -64,12 +71,23 @@ def find_invitation(token: str) -> Invitation | None:
     return invitation
 
 
+def hold_on_invitation(invitation: Invitation) -> standing.Hold | None:
+    """Why the organization or agency ``invitation`` leads to takes nobody in now (None: it does)."""
+    if invitation.organization_id is not None:
+        return standing.organization_hold(db.session.get(Organization, invitation.organization_id))
+    return standing.agency_hold(db.session.get(Agency, invitation.agency_id))
+
+
 def accept(invitation: Invitation, display_name: str, password: str) -> User:
     """Create the invited person's account as a member (the link proves the address).
 
     The invitation is marked used by one conditional update before anything else is written, so the
-    link works once even when it is sent twice at the same moment.
+    link works once even when it is sent twice at the same moment. Refused, leaving the invitation
+    unused, while the organization or agency is on hold.
     """
+    hold = hold_on_invitation(invitation)
+    if hold is not None:
+        raise AccountError({"invitation": [held_invitation_message(hold)]})
     if find_user(invitation.email) is not None:
         raise AccountError({"email": [_already_a_member()]})
     _check_password(password, invitation.email, display_name)
@@ -101,6 +119,15 @@ def accept(invitation: Invitation, display_name: str, password: str) -> User:
         raise AccountError({"email": [_already_a_member()]}) from None
     record(user, "member.join", "invitation", invitation.id)
     return user
+
+
+def held_invitation_message(hold: standing.Hold) -> str:
+    """Why nobody can join through an invitation now (for the page and the refusal)."""
+    if hold is standing.Hold.LISTING_SUSPENDED:
+        return _("This organization is suspended: nobody can join it until an admin reinstates it.")
+    if hold is standing.Hold.AGENCY_SUSPENDED:
+        return _("This agency is suspended: nobody can join it until an admin reinstates it.")
+    return _("An admin did not verify this agency: nobody can join it.")
 
 
 def _already_a_member() -> str:

@@ -394,4 +394,10 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
             session_limits.begin()
             flash(_("Welcome. You are now a member."), "success")
             return redirect(url_for("accounts.account"))
-    return render_template("accounts/accept_invitation.html", form=form, invitation=invitation)
+    hold = invitations.hold_on_invitation(invitation)
+    return render_template(
+        "accounts/accept_invitation.html",
+        form=form,
+        invitation=invitation,
+        held=invitations.held_invitation_message(hold) if hold is not None else None,
+    )

@@ -164,10 +164,11 @@ def _require_checklist(checklist: Checklist) -> dict[str, Any]:
     return checklist.audit()
 
 
-def _require(text: str, what: str) -> str:
+def _require(text: str, what: object) -> str:
+    """``text`` without surrounding space; DecisionError(``what``) when nothing is left."""
     text = text.strip()
     if not text:
-        raise DecisionError(what)
+        raise DecisionError(str(what))
     return text
 
 
@@ -181,9 +182,9 @@ LISTING_ACTIONS = {
     "reinstate": ListingStatus.APPROVED,
 }
 NEEDS_A_MESSAGE = {
-    "request_changes": "request_changes needs a message",
-    "reject": "reject needs a reason",
-    "suspend": "suspend needs a reason",
+    "request_changes": _l("asking for changes needs a message for the organization"),
+    "reject": _l("a rejection needs a reason"),
+    "suspend": _l("a suspension needs a reason"),
 }
 
 
@@ -229,7 +230,7 @@ def decide_listing(
         if action == "approve":
             _verified(org, admin)
     else:
-        raise DecisionError(f"unknown action {action}")
+        raise DecisionError(_("choose one of the decisions offered"))
     if action != "reverify" or message:
         org.review_message = message
     after: dict[str, Any] = {"status": org.status.value, **checked}
@@ -283,7 +284,7 @@ def decide_revision(
     if revision.status is not RevisionStatus.PENDING:
         raise already_decided()
     if action not in decided:
-        raise DecisionError(f"unknown action {action}")
+        raise DecisionError(_("choose one of the decisions offered"))
     if action in NEEDS_A_MESSAGE:
         message = _require(message, NEEDS_A_MESSAGE[action])
     checked = _require_checklist(checklist or Checklist()) if action == "approve" else {}
@@ -353,13 +354,13 @@ def decide_agency(
     An agency is verified only once someone who belongs to it has confirmed their email address.
     """
     if action not in AGENCY_ACTIONS:
-        raise DecisionError(f"unknown action {action}")
+        raise DecisionError(_("choose one of the decisions offered"))
     seen = agency.status if seen is None else seen
     to = AGENCY_ACTIONS[action]
     if seen is not agency.status or to is seen:
         raise already_decided()
     if action != "verify":
-        message = _require(message, f"{action} needs a reason")
+        message = _require(message, _("rejecting or suspending an agency needs a reason"))
     elif not any(m.email_confirmed_at is not None and m.is_active for m in agency_members(agency)):
         raise DecisionError(_("nobody at this agency has confirmed their email address yet"))
     taken = db.session.execute(
@@ -430,9 +431,9 @@ def admins() -> list[User]:
 def set_account_suspended(user: User, admin: User, suspended: bool, reason: str = "") -> None:
     """Suspend (every session ends at once) or reinstate an account."""
     if user.id == admin.id:
-        raise DecisionError("admins cannot suspend themselves")
+        raise DecisionError(_("admins cannot suspend their own account"))
     if suspended:
-        reason = _require(reason, "suspending needs a reason")
+        reason = _require(reason, _("suspending an account needs a reason"))
     user.is_suspended = suspended
     user.session_version += 1
     record(admin, "account.suspend" if suspended else "account.reinstate", "user", user.id, note=reason)

@@ -1,4 +1,5 @@
-"""Agencies changing their own details. Changing who they are sends them back to verification."""
+"""Agencies changing their own details. Changing who they are sends them back to verification; a
+suspended or rejected agency changes nothing (see :mod:`directory.accounts.standing`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..accounts import standing
 from ..audit.services import record
 from ..extensions import db
 from .models import Agency, AgencyStatus, AgencyType
 
 #: Changing any of these means an admin must verify the agency again.
 IDENTITY_FIELDS = ("name", "website", "country_code")
+
+
+class AgencyError(ValueError):
+    """A change the agency may not make now; the message says why, plainly."""
 
 
 @dataclass
@@ -26,7 +32,14 @@ class AgencyInput:
 
 
 def update_agency(agency: Agency, data: AgencyInput, by: Any) -> bool:
-    """Apply the agency's own edit; True when it went back to pending verification."""
+    """Apply the agency's own edit; True when it went back to pending verification.
+
+    Refused (:class:`AgencyError`) while the agency is suspended or rejected: its details are what the
+    admins decided on, and a suspension never turns into "pending" through an edit.
+    """
+    hold = standing.agency_hold(agency)
+    if hold is not None:
+        raise AgencyError(standing.refusal(hold))
     new = {
         "name": " ".join(data.name.split()),
         "agency_type": data.agency_type,

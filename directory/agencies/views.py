@@ -11,7 +11,7 @@ from ..accounts.access import agency_member_required
 from ..extensions import db
 from .forms import AgencyForm
 from .models import Agency, AgencyType
-from .services import AgencyInput, update_agency
+from .services import AgencyError, AgencyInput, update_agency
 
 bp = Blueprint("agencies", __name__, url_prefix="/my")
 
@@ -39,7 +39,11 @@ def agency() -> str | Response:
             website=form.website.data or None,
             description=form.description.data,
         )
-        reverify = update_agency(agency, data, current_user)
+        try:
+            reverify = update_agency(agency, data, current_user)
+        except AgencyError as exc:
+            flash(str(exc), "error")
+            return render_template("agencies/agency.html", form=form, agency=agency)
         db.session.commit()
         if reverify:
             flash(

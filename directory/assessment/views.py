@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -11,7 +11,8 @@ from werkzeug.wrappers import Response
 from .. import regions
 from ..extensions import db
 from .models import Assessment
-from .questionnaire import ANSWERS, SECTIONS, AnswerError, gaps, score
+from .questionnaire import ANSWERS, SECTIONS, AnswerError, gaps
+from .services import AssessmentError, save_assessment
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
@@ -34,18 +35,12 @@ def questionnaire() -> str | Response:
     missing: list[str] = []
     if request.method == "POST":
         try:
-            scores = score(answers)
+            item = save_assessment(current_user, answers)
+        except AssessmentError as exc:
+            flash(str(exc), "error")
         except AnswerError:
             missing = [k for k, v in answers.items() if v not in ANSWERS]
         else:
-            item = Assessment(
-                user_id=current_user.id,
-                agency_id=current_user.agency_id,
-                organization_id=current_user.organization_id,
-                answers=answers,
-                scores=scores,
-            )
-            db.session.add(item)
             db.session.commit()
             return redirect(url_for("assessment.result", assessment_id=item.id))
     history = db.session.scalars(sa.select(Assessment).where(owner).order_by(Assessment.id.desc())).all()

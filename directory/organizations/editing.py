@@ -5,6 +5,9 @@
   version until an admin approves it.
 * **Safety first**: a change that only shows less (a coarser location precision, a narrower contact
   visibility, removing a contact detail, unpublishing) takes effect at once, without review.
+* **Suspension is total**: while an admin has the listing suspended its members change nothing (no
+  save, not even one that shows less, no submission, confirmation or unpublishing; see
+  :mod:`directory.accounts.standing`), so reinstating it publishes exactly what an admin last approved.
 * Every save names the ``edit_version`` it started from; when another member saved in between, the
   save is refused with both versions, so nobody's work is silently overwritten.
 
@@ -27,6 +30,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..accounts import standing
 from ..audit.services import record
 from ..db import now_utc
 from ..extensions import db
@@ -65,6 +69,17 @@ _ENUM_FIELDS = {
 
 class ListingStateError(ValueError):
     """The listing is not in a state that allows this (e.g. submitting a published listing)."""
+
+
+class ListingOnHoldError(ListingStateError):
+    """The listing is suspended: its members may not change it (the message says so, for people)."""
+
+
+def require_not_held(org: Organization) -> None:
+    """Raise :class:`ListingOnHoldError` while the organization may not act (see accounts.standing)."""
+    hold = standing.organization_hold(org)
+    if hold is not None:
+        raise ListingOnHoldError(standing.refusal(hold))
 
 
 class EmailNotConfirmedError(ListingStateError):
@@ -241,9 +256,12 @@ def save_profile(
     org: Organization, data: OrganizationInput, base_version: int, by: Any, gazetteer: Gazetteer
 ) -> SaveResult:
     """Save the organization's own edit of its listing (see the module docstring)."""
+    require_not_held(org)
     validate_input(data)
     if not claim_edit(org, base_version):
         raise EditConflictError(theirs=editable_input(org), yours=data, version=org.edit_version)
+    # Again, as the listing is now that this save holds it: a suspension a moment ago stops it too.
+    require_not_held(org)
     published = input_from_org(org)
     result = SaveResult()
     if org.status is not ListingStatus.APPROVED:
@@ -332,6 +350,7 @@ def submit_for_review(org: Organization, by: Any) -> None:
 
     Only a member whose email address is confirmed may: admins must be able to reach someone real.
     """
+    require_not_held(org)
     if getattr(by, "email_confirmed_at", None) is None:
         raise EmailNotConfirmedError("email not confirmed")
     _require_for_review(org)
@@ -355,6 +374,7 @@ def _require_for_review(org: Organization) -> None:
 def confirm_still_correct(org: Organization, by: Any) -> None:
     """A member confirms the published listing is still correct: it waits for an admin to re-verify it
     (saving an unchanged profile creates nothing to review, so this is the way to ask)."""
+    require_not_held(org)
     if org.status is not ListingStatus.APPROVED:
         raise ListingStateError(f"{org.status.value} cannot be re-verified")
     # Conditional: asked twice (or by two members at once), it keeps its first place in the queue and
@@ -376,7 +396,11 @@ def confirm_still_correct(org: Organization, by: Any) -> None:
 
 
 def unpublish(org: Organization, by: Any) -> None:
-    """Take a published listing out of the directory at once (it comes back through review)."""
+    """Take a published listing out of the directory at once (it comes back through review).
+
+    Not a suspended listing: it is out of the directory already, and coming back through a draft would
+    step around the admins' suspension."""
+    require_not_held(org)
     change_status(org, ListingStatus.DRAFT)
     withdraw_pending_revision(org)
     record(by, "listing.unpublish", "organization", org.id)

@@ -42,10 +42,17 @@ REQUEST_TRANSITIONS: dict[tuple[RequestState, RequestState], frozenset[Party]] =
     (RequestState.SENT, RequestState.WITHDRAWN): frozenset({Party.AGENCY}),
     (RequestState.MORE_INFO, RequestState.SENT): frozenset({Party.AGENCY}),  # the agency answers
     (RequestState.MORE_INFO, RequestState.WITHDRAWN): frozenset({Party.AGENCY}),
+    # The organization may end a request it is waiting on, or back out before the work starts.
+    (RequestState.MORE_INFO, RequestState.DECLINED): frozenset({Party.ORGANIZATION}),
     (RequestState.ACCEPTED, RequestState.IN_PROGRESS): frozenset({Party.AGENCY, Party.ORGANIZATION}),
     (RequestState.ACCEPTED, RequestState.WITHDRAWN): frozenset({Party.AGENCY}),
+    (RequestState.ACCEPTED, RequestState.DECLINED): frozenset({Party.ORGANIZATION}),
     (RequestState.IN_PROGRESS, RequestState.COMPLETED): frozenset({Party.AGENCY, Party.ORGANIZATION}),
 }
+
+#: States that end a request. Moving there asks nothing of the other side, so a side may still do it
+#: when the other one is suspended (or no longer verified); from every open state each side can reach one.
+ENDING_STATES = frozenset({RequestState.DECLINED, RequestState.WITHDRAWN, RequestState.COMPLETED})
 
 #: States in which the organization has accepted the agency (its "after accepting" contacts are shared).
 ACCEPTED_STATES = frozenset({RequestState.ACCEPTED, RequestState.IN_PROGRESS, RequestState.COMPLETED})

@@ -13,13 +13,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import regions, textrules
+from ..accounts import standing
 from ..accounts.models import Role, User
+from ..accounts.standing import Hold, Scope
 from ..audit.services import record
 from ..db import insert_once, now_utc
 from ..extensions import db
 from ..organizations.models import ListingStatus, Organization
 from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
 from .models import (
+    ENDING_STATES,
     REQUEST_TRANSITIONS,
     AgencyBlock,
     Notification,
@@ -155,8 +158,9 @@ def _check_when_and_where(draft: RequestDraft, problems: _Problems) -> None:
 
 def _agency_of(user: User) -> Any:
     agency = user.agency if user.role is Role.AGENCY_MEMBER else None
-    if agency is None or not agency.is_verified or not user.is_active:
+    if agency is None:
         raise RequestError(_("Only members of a verified agency can send partnership requests."))
+    standing.require(user, RequestError, Scope.REQUESTS)
     return agency
 
 
@@ -231,6 +235,50 @@ def party_of(user: User, request: PartnershipRequest) -> Party | None:
     return None
 
 
+def side_hold(request: PartnershipRequest, party: Party) -> Hold | None:
+    """Why ``party``'s side of ``request`` may not act in it now (None: it may; see accounts.standing)."""
+    if party is Party.AGENCY:
+        return standing.agency_hold(request.agency, Scope.REQUESTS)
+    return standing.organization_hold(request.organization)
+
+
+def other_party(party: Party) -> Party:
+    return Party.ORGANIZATION if party is Party.AGENCY else Party.AGENCY
+
+
+def sides_on_hold(request: PartnershipRequest) -> dict[Party, Hold]:
+    """The sides of ``request`` that may not act in it now, and why."""
+    return {party: hold for party in Party if (hold := side_hold(request, party)) is not None}
+
+
+def standing_problem(request: PartnershipRequest, user: User, *, involves_other_side: bool) -> str | None:
+    """Why ``user`` may not take a step on ``request`` because of either side's standing (None: they may).
+
+    Their own side on hold: no step at all. The other side on hold: only steps that ask nothing of it
+    (ending the request, private feedback, blocking); never a message, nor a move that waits on it.
+    """
+    hold = standing.hold_on(user, Scope.REQUESTS)
+    if hold is not None:
+        return standing.refusal(hold)
+    party = party_of(user, request)
+    if involves_other_side and party is not None:
+        other = side_hold(request, other_party(party))
+        if other is not None:
+            return standing.counterpart_notice(other)
+    return None
+
+
+def available_moves(request: PartnershipRequest, user: User) -> list[RequestState]:
+    """The moves ``user`` may make on ``request`` now (what the page offers; :func:`move` decides)."""
+    party = party_of(user, request)
+    moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is request.state and party in who]
+    return [
+        to
+        for to in moves
+        if standing_problem(request, user, involves_other_side=to not in ENDING_STATES) is None
+    ]
+
+
 def can_see(user: User, request: PartnershipRequest) -> bool:
     """Only the two parties and admins can see a request (a draft: only its agency)."""
     party = party_of(user, request)
@@ -269,6 +317,18 @@ def move(
                 to=to.value,
             )
         )
+    problem = standing_problem(request, user, involves_other_side=to not in ENDING_STATES)
+    if problem is not None:
+        raise RequestError(problem)
+    if (
+        seen is RequestState.DRAFT
+        and to is RequestState.SENT
+        and not can_receive(request.organization, request.agency)
+    ):
+        # Sending a draft is sending: a paused, blocking or unpublished organization receives nothing.
+        raise RequestError(
+            _("%(name)s is not taking requests at the moment.", name=request.organization.name)
+        )
     moved = db.session.execute(
         sa.update(PartnershipRequest)
         .where(PartnershipRequest.id == request.id, PartnershipRequest.state == seen)
@@ -302,6 +362,9 @@ def post_message(
     body = body.strip()
     if party is None:
         raise RequestError(_("Only the agency and the organization write in this thread."))
+    problem = standing_problem(request, user, involves_other_side=True)
+    if problem is not None:
+        raise RequestError(problem)
     if not body or len(body) > 5000:
         raise RequestError(_("Write a message of at most 5,000 characters."))
     problem = textrules.problem(body, textrules.Kind.MULTI_LINE)
@@ -328,9 +391,15 @@ def _messages_since(user: User, since: datetime) -> int:
 
 
 def other_side(request: PartnershipRequest, user: User) -> list[User]:
-    """The people on the other side of ``request`` from ``user`` (who should hear about a change)."""
-    party = party_of(user, request)
-    if party is Party.AGENCY:
+    """The people on the other side of ``request`` from ``user`` (who should hear about a change).
+
+    Nobody when that side is on hold (suspended, or an agency no longer verified): it is sent nothing,
+    neither a notice nor an email, until it may act again.
+    """
+    other = Party.ORGANIZATION if party_of(user, request) is Party.AGENCY else Party.AGENCY
+    if side_hold(request, other) is not None:
+        return []
+    if other is Party.ORGANIZATION:
         condition = User.organization_id == request.organization_id
     else:
         condition = User.agency_id == request.agency_id
@@ -392,6 +461,7 @@ def mark_read(request: PartnershipRequest, user: User) -> None:
 
 def set_accepting(org: Organization, user: User, accepting: bool) -> None:
     """Pause or resume new requests (agencies then see "not taking requests at the moment")."""
+    standing.require(user, RequestError)
     org.accepting_requests = accepting
     record(user, "requests.resume" if accepting else "requests.pause", "organization", org.id)
 
@@ -400,6 +470,9 @@ def block_agency(request: PartnershipRequest, user: User) -> None:
     """The organization blocks the request's agency: no more requests from it, and it is not told why."""
     if party_of(user, request) is not Party.ORGANIZATION:
         raise RequestError(_("Only the organization can block an agency."))
+    problem = standing_problem(request, user, involves_other_side=False)
+    if problem is not None:
+        raise RequestError(problem)
     # Blocking twice (a double click, two members at once) is one block and one audit entry.
     if insert_once(
         db.session, AgencyBlock, organization_id=request.organization_id, agency_id=request.agency_id
@@ -424,6 +497,9 @@ def leave_feedback(
     party = party_of(user, request)
     if party is None or request.state is not RequestState.COMPLETED:
         raise RequestError(_("Feedback can be left by either side once the request is completed."))
+    problem = standing_problem(request, user, involves_other_side=False)
+    if problem is not None:
+        raise RequestError(problem)
     # One per side, decided by the unique (request, side) constraint, even for two members at once.
     if not insert_once(
         db.session,

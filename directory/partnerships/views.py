@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from ..accounts import standing
 from ..accounts.access import agency_member_required
 from ..accounts.models import Role
 from ..db import now_utc
@@ -25,7 +26,7 @@ from ..textrules import Kind, is_allowed
 from . import services
 from .checks import Settings, check_request
 from .forms import RequestForm
-from .models import REQUEST_TRANSITIONS, PartnershipRequest, RequestMessage, RequestState
+from .models import PartnershipRequest, Party, RequestMessage, RequestState
 
 bp = Blueprint("partnerships", __name__)
 
@@ -154,8 +155,14 @@ def index() -> str:
     if current_user.role is Role.ORG_MEMBER:
         query = query.where(PartnershipRequest.organization_id == current_user.organization_id)
     requests = db.session.scalars(query.limit(200)).all()
+    # The side named in the "With" column, and a word beside it when that side is on hold.
+    shown = Party.AGENCY if current_user.role is Role.ORG_MEMBER else Party.ORGANIZATION
+    on_hold = {r.id: standing.label(h) for r in requests if (h := services.side_hold(r, shown)) is not None}
     return render_template(
-        "partnerships/index.html", requests=requests, unread_counts=services.unread_by_request(current_user)
+        "partnerships/index.html",
+        requests=requests,
+        unread_counts=services.unread_by_request(current_user),
+        on_hold=on_hold,
     )
 
 
@@ -176,15 +183,20 @@ def show(request_id: int) -> str:
 def _page(found: PartnershipRequest, draft: str = "", message_error: str | None = None) -> str:
     """The request page; ``draft`` is a message that could not be sent, kept for its writer."""
     party = services.party_of(current_user, found)
-    moves = [to for (frm, to), who in REQUEST_TRANSITIONS.items() if frm is found.state and party in who]
     messages = db.session.scalars(
         sa.select(RequestMessage).where(RequestMessage.request_id == found.id).order_by(RequestMessage.id)
     ).all()
+    # A side on hold is told why it cannot act; the other side (and admins) that it is on hold.
+    holds = services.sides_on_hold(found)
     return render_template(
         "partnerships/show.html",
         req=found,
-        moves=moves,
+        moves=services.available_moves(found, current_user),
         party=party,
+        own_hold=standing.refusal(holds[party]) if party in holds else None,
+        counterpart_holds=[standing.counterpart_notice(h) for p, h in holds.items() if p is not party],
+        may_write=services.standing_problem(found, current_user, involves_other_side=True) is None,
+        may_act=services.standing_problem(found, current_user, involves_other_side=False) is None,
         messages=messages,
         notices=services.unread_notices(found, current_user),
         draft=draft,

@@ -18,7 +18,7 @@ from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Visibility
 from ..organizations.services import ListingValidationError, OrganizationInput
-from ..partnerships.services import set_accepting
+from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
 from .forms import ProfileForm
 
@@ -109,6 +109,9 @@ def edit() -> str | Response:
                 ),
                 "error",
             )
+        except editing.ListingOnHoldError as exc:
+            db.session.rollback()  # a suspension found after the save took the listing: nothing stays
+            flash(str(exc), "error")
         except ListingValidationError as exc:
             show_errors(form, exc.errors)
         else:
@@ -149,6 +152,9 @@ def submit() -> Response:
             "error",
         )
         return redirect(url_for("workspace.dashboard"))
+    except editing.ListingOnHoldError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("workspace.dashboard"))
     except editing.ListingStateError:
         flash(_("This listing cannot be submitted in its current state."), "error")
         return redirect(url_for("workspace.dashboard"))
@@ -181,7 +187,11 @@ def delete() -> str | Response:
 def requests_setting() -> Response:
     """Pause or resume new partnership requests."""
     org = own_organization()
-    set_accepting(org, current_user, request.form.get("accepting") == "yes")
+    try:
+        set_accepting(org, current_user, request.form.get("accepting") == "yes")
+    except RequestError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("workspace.dashboard"))
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("workspace.dashboard"))
@@ -194,6 +204,9 @@ def confirm_current() -> Response:
     org = own_organization()
     try:
         editing.confirm_still_correct(org, current_user)
+    except editing.ListingOnHoldError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("workspace.dashboard"))
     except editing.ListingStateError:
         flash(_("Only a published listing can be re-verified."), "error")
         return redirect(url_for("workspace.dashboard"))
@@ -209,6 +222,9 @@ def unpublish() -> Response:
     org = own_organization()
     try:
         editing.unpublish(org, current_user)
+    except editing.ListingOnHoldError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("workspace.dashboard"))
     except editing.ListingStateError:
         flash(_("Only a published listing can be unpublished."), "error")
         return redirect(url_for("workspace.dashboard"))
