@@ -1,5 +1,6 @@
-"""The declarative base every model shares: a constraint naming convention, time helpers, and an
-insert that leaves an existing row alone (for "once only" rows that two requests may add at once)."""
+"""The declarative base every model shares: a constraint naming convention, time helpers, and the two
+writes that let the database decide between requests racing for one row: an insert that leaves an existing
+row alone, and an update that happens only while the row is as the caller saw it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, Dialect, Enum, MetaData
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -87,3 +90,32 @@ def insert_once(session: Session, model: type[Base], **values: Any) -> bool:
     statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
     # A row comes back only when one was inserted (the rowcount of INSERT is not reliable everywhere).
     return session.execute(statement.returning(*table.primary_key.columns)).first() is not None
+
+
+def update_if(instance: Base, *conditions: sa.ColumnElement[bool], mark: bool = True, **values: Any) -> bool:
+    """``UPDATE`` the instance's row with ``values`` only where ``conditions`` still hold; True when it did.
+
+    The check and the write are one statement, so of two requests changing one row from the same state at
+    once exactly one succeeds: the database decides, not Python. On success (and with ``mark``) the instance
+    holds the new plain values as if loaded; an expression such as ``column + 1`` is read again when next
+    used. ``mark=False`` leaves the instance alone, for a caller that assigns through the ORM itself.
+    """
+    session = object_session(instance)
+    if session is None:
+        raise ValueError(f"{instance!r} belongs to no session")
+    model = type(instance)
+    statement = (
+        sa.update(model)
+        .where(model.id == instance.id, *conditions)  # type: ignore[attr-defined]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if session.execute(statement).rowcount != 1:
+        return False
+    if mark:
+        for name, value in values.items():
+            if isinstance(value, sa.ClauseElement):
+                session.expire(instance, [name])
+            else:
+                set_committed_value(instance, name, value)
+    return True

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ..agencies.models import Agency
 from ..audit.services import record
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from ..mail import queue_mail
 from ..organizations.models import Organization
@@ -92,15 +92,8 @@ def accept(invitation: Invitation, display_name: str, password: str) -> User:
         raise AccountError({"email": [_already_a_member()]})
     _check_password(password, invitation.email, display_name)
     password_hash = hash_password(password)  # slow on purpose: before the invitation is taken
-    used = db.session.execute(
-        sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=now_utc())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if used != 1:
+    if not update_if(invitation, Invitation.accepted_at.is_(None), accepted_at=now_utc()):
         raise AccountError({"email": [_("This invitation has already been used.")]})
-    db.session.refresh(invitation)
     user = User(
         email=invitation.email,
         password_hash=password_hash,

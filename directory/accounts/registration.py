@@ -19,7 +19,7 @@ from flask import render_template, url_for
 from flask_babel import gettext as _
 
 from ..agencies.models import Agency, AgencyStatus, AgencyType
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from ..geo import get_geo
 from ..mail import queue_mail
@@ -104,13 +104,8 @@ def find_pending(token: str) -> PendingRegistration | None:
 def finish_registration(pending: PendingRegistration) -> User:
     """Create the account (its address now confirmed) and its organization or agency."""
     details = dict(pending.details)
-    used = db.session.execute(
-        sa.update(PendingRegistration)
-        .where(PendingRegistration.id == pending.id, PendingRegistration.used_at.is_(None))
-        .values(used_at=now_utc(), details={})  # the password hash is not kept longer than needed
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if used != 1:  # the button pressed twice, or in two tabs
+    # Once only (the button pressed twice, or in two tabs); the password hash is not kept longer than needed.
+    if not update_if(pending, PendingRegistration.used_at.is_(None), used_at=now_utc(), details={}):
         raise AccountError({"": [_("This link has been used already: sign in with your email address.")]})
     if find_user(pending.email) is not None:
         raise AccountError({"": [_("An account with this email address exists already: sign in.")]})

@@ -13,9 +13,8 @@ import secrets
 
 import pyotp
 import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
 
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from .models import RecoveryCode, User
 
@@ -101,11 +100,9 @@ def verify(user: User, code: str) -> bool:
     if step is not None:
         # Conditional, so the same code sent twice at the same moment is accepted once.
         newer = sa.or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-        taken = _update_one(sa.update(User).where(User.id == user.id, newer).values(totp_last_step=step))
-        if taken:
-            set_committed_value(user, "totp_last_step", step)
-        return taken
-    return _update_one(
+        return update_if(user, newer, totp_last_step=step)
+    # A recovery code is used up by the same kind of conditional statement, found by its hash.
+    used = (
         sa.update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
@@ -113,9 +110,6 @@ def verify(user: User, code: str) -> bool:
             RecoveryCode.used_at.is_(None),
         )
         .values(used_at=now_utc())
+        .execution_options(synchronize_session=False)
     )
-
-
-def _update_one(statement: sa.Update) -> bool:
-    """Run a conditional update; True when it changed exactly one row."""
-    return db.session.execute(statement.execution_options(synchronize_session=False)).rowcount == 1
+    return db.session.execute(used).rowcount == 1

@@ -18,12 +18,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts.models import Role, User
 from ..agencies.models import Agency, AgencyStatus
 from ..audit.services import record
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from ..geo import Gazetteer
 from ..organizations import editing
@@ -246,17 +245,10 @@ def _iso(moment: datetime | None) -> str | None:
 def _claim_version(org: Organization, seen_version: int) -> None:
     """Bump the listing's edit version if it is still the one the admin read (one conditional UPDATE,
     so of two identical decisions at once only the first goes through)."""
-    claimed = db.session.execute(
-        sa.update(Organization)
-        .where(Organization.id == org.id, Organization.edit_version == seen_version)
-        .values(edit_version=Organization.edit_version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+    if not update_if(org, Organization.edit_version == seen_version, edit_version=seen_version + 1):
         raise DecisionError(
             _("the listing changed since you opened it, or was just decided; look at it again")
         )
-    org.edit_version = seen_version + 1
 
 
 def _verified(org: Organization, admin: User) -> None:
@@ -297,14 +289,9 @@ def decide_revision(
         .values(edit_version=Organization.edit_version + 1)
         .execution_options(synchronize_session=False)
     )
-    taken = db.session.execute(
-        sa.update(ListingRevision)
-        .where(ListingRevision.id == revision.id, ListingRevision.status == RevisionStatus.PENDING)
-        .values(status=decided[action], decided_at=now_utc(), message=message)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:  # decided by another admin, or withdrawn by a member's newer save, a moment ago
-        raise already_decided()
+    pending = ListingRevision.status == RevisionStatus.PENDING
+    if not update_if(revision, pending, status=decided[action], decided_at=now_utc(), message=message):
+        raise already_decided()  # decided by another admin, or withdrawn by a member's newer save
     db.session.refresh(org)
     db.session.refresh(revision)
     proposed = editing.input_from_dict(revision.data)
@@ -363,16 +350,9 @@ def decide_agency(
         message = _require(message, _("rejecting or suspending an agency needs a reason"))
     elif not any(m.email_confirmed_at is not None and m.is_active for m in agency_members(agency)):
         raise DecisionError(_("nobody at this agency has confirmed their email address yet"))
-    taken = db.session.execute(
-        sa.update(Agency)
-        .where(Agency.id == agency.id, Agency.status == seen)
-        .values(status=to)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+    if not update_if(agency, Agency.status == seen, status=to):
         db.session.refresh(agency)
         raise already_decided()
-    set_committed_value(agency, "status", to)
     record(
         admin,
         f"agency.{action}",

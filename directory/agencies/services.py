@@ -6,12 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm.attributes import set_committed_value
-
 from ..accounts import standing
 from ..audit.services import record
-from ..extensions import db
+from ..db import update_if
 from .models import Agency, AgencyStatus, AgencyType
 
 #: Changing any of these means an admin must verify the agency again.
@@ -55,17 +52,7 @@ def update_agency(agency: Agency, data: AgencyInput, by: Any) -> bool:
     reverify = agency.status is AgencyStatus.VERIFIED and any(f in changed for f in IDENTITY_FIELDS)
     if reverify:
         # Conditional: an admin who suspended or rejected the agency a moment ago keeps the last word.
-        reverify = (
-            db.session.execute(
-                sa.update(Agency)
-                .where(Agency.id == agency.id, Agency.status == AgencyStatus.VERIFIED)
-                .values(status=AgencyStatus.PENDING)
-                .execution_options(synchronize_session=False)
-            ).rowcount
-            == 1
-        )
-        if reverify:
-            set_committed_value(agency, "status", AgencyStatus.PENDING)
+        reverify = update_if(agency, Agency.status == AgencyStatus.VERIFIED, status=AgencyStatus.PENDING)
     plain = {k: (getattr(o, "value", o), getattr(n, "value", n)) for k, (o, n) in changed.items()}
     record(
         by,

@@ -28,11 +28,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts import standing
 from ..audit.services import record
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from ..geo import Gazetteer, Point
 from .models import (
@@ -238,15 +237,7 @@ def claim_edit(org: Organization, base_version: int) -> bool:
     True when this save won: the row now carries the next version and this transaction holds it until
     it ends. False when someone else saved since ``base_version`` was read: nothing was written.
     """
-    won = (
-        db.session.execute(
-            sa.update(Organization)
-            .where(Organization.id == org.id, Organization.edit_version == base_version)
-            .values(edit_version=Organization.edit_version + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
-    )
+    won = update_if(org, Organization.edit_version == base_version, edit_version=base_version + 1)
     # Read the listing again: what was loaded before the update may predate another member's save.
     db.session.refresh(org)
     return won
@@ -332,13 +323,7 @@ def change_status(org: Organization, to: ListingStatus, seen: ListingStatus | No
     seen = org.status if seen is None else seen
     if to not in LISTING_TRANSITIONS[seen]:
         raise ListingStateError(f"{seen.value} -> {to.value}")
-    moved = db.session.execute(
-        sa.update(Organization)
-        .where(Organization.id == org.id, Organization.status == seen)
-        .values(status=to)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    if not update_if(org, Organization.status == seen, mark=False, status=to):
         db.session.refresh(org)
         raise ListingStateError(str(_l("someone else changed this listing's status a moment ago")))
     # Also through the ORM: the flush hooks that keep search current look at the attribute's history.
@@ -379,19 +364,10 @@ def confirm_still_correct(org: Organization, by: Any) -> None:
         raise ListingStateError(f"{org.status.value} cannot be re-verified")
     # Conditional: asked twice (or by two members at once), it keeps its first place in the queue and
     # is recorded once.
-    now = now_utc()
-    asked = db.session.execute(
-        sa.update(Organization)
-        .where(
-            Organization.id == org.id,
-            Organization.status == ListingStatus.APPROVED,
-            Organization.reverify_requested_at.is_(None),
-        )
-        .values(reverify_requested_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if asked == 1:
-        set_committed_value(org, "reverify_requested_at", now)
+    waiting = sa.and_(
+        Organization.status == ListingStatus.APPROVED, Organization.reverify_requested_at.is_(None)
+    )
+    if update_if(org, waiting, reverify_requested_at=now_utc()):
         record(by, "listing.confirm_current", "organization", org.id)
 
 

@@ -10,14 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import regions, textrules
 from ..accounts import standing
 from ..accounts.models import Role, User
 from ..accounts.standing import Hold, Scope
 from ..audit.services import record
-from ..db import insert_once, now_utc
+from ..db import insert_once, now_utc, update_if
 from ..extensions import db
 from ..organizations.models import ListingStatus, Organization
 from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
@@ -329,16 +328,9 @@ def move(
         raise RequestError(
             _("%(name)s is not taking requests at the moment.", name=request.organization.name)
         )
-    moved = db.session.execute(
-        sa.update(PartnershipRequest)
-        .where(PartnershipRequest.id == request.id, PartnershipRequest.state == seen)
-        .values(state=to)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+    if not update_if(request, PartnershipRequest.state == seen, state=to):
         db.session.refresh(request)
         raise RequestError(_("This request was already moved by someone else. Look at it again."))
-    set_committed_value(request, "state", to)
     request.events.append(RequestEvent(from_state=seen.value, to_state=to.value, by_id=user.id, note=note))
     record(user, f"request.{to.value}", "partnership_request", request.id)
     if seen is RequestState.DRAFT and to is RequestState.SENT:

@@ -9,10 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..audit.services import record
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
 from ..organizations.models import Organization
 from .models import Report, ReportReason, ReportStatus
@@ -50,17 +49,9 @@ def decide_report(report: Report, admin: Any, action: str) -> None:
     # Conditional on the report still being open: of two admins (or two clicks) only the first decides.
     status = ReportStatus.FORWARDED if action == "forward" else ReportStatus.DISMISSED
     decided_at = now_utc()
-    taken = db.session.execute(
-        sa.update(Report)
-        .where(Report.id == report.id, Report.status == ReportStatus.OPEN)
-        .values(status=status, decided_at=decided_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+    if not update_if(report, Report.status == ReportStatus.OPEN, status=status, decided_at=decided_at):
         db.session.refresh(report)
         raise ValueError("this report was already decided")
-    set_committed_value(report, "status", status)
-    set_committed_value(report, "decided_at", decided_at)
     record(admin, f"report.{action}", "organization", report.organization_id, after={"report": report.id})
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +19,7 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..geo import get_geo
 from ..organizations import editing
-from ..organizations.models import ListingStatus, LocationPrecision, Visibility
+from ..organizations.models import ListingStatus, LocationPrecision, Organization, Visibility
 from ..organizations.services import ListingValidationError, OrganizationInput
 from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
@@ -201,33 +204,34 @@ def requests_setting() -> Response:
 @org_member_required
 def confirm_current() -> Response:
     """ "Our listing is still correct": ask the admins to re-verify it."""
-    org = own_organization()
-    try:
-        editing.confirm_still_correct(org, current_user)
-    except editing.ListingOnHoldError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("workspace.dashboard"))
-    except editing.ListingStateError:
-        flash(_("Only a published listing can be re-verified."), "error")
-        return redirect(url_for("workspace.dashboard"))
-    db.session.commit()
-    flash(_("Thank you. An admin will verify your listing again."), "success")
-    return redirect(url_for("workspace.dashboard"))
+    return _listing_step(
+        editing.confirm_still_correct,
+        _("Thank you. An admin will verify your listing again."),
+        _("Only a published listing can be re-verified."),
+    )
 
 
 @bp.post("/organization/unpublish")
 @org_member_required
 def unpublish() -> Response:
     """Take the listing out of the directory at once."""
-    org = own_organization()
+    return _listing_step(
+        editing.unpublish,
+        _("Your listing is no longer public. Submit it again whenever you want it back."),
+        _("Only a published listing can be unpublished."),
+    )
+
+
+def _listing_step(step: Callable[[Organization, Any], None], done: str, refused: str) -> Response:
+    """Take one step on the member's listing and say ``done``; or say why not (``refused`` when the
+    listing is not in a state that allows it) and change nothing."""
     try:
-        editing.unpublish(org, current_user)
+        step(own_organization(), current_user)
     except editing.ListingOnHoldError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("workspace.dashboard"))
     except editing.ListingStateError:
-        flash(_("Only a published listing can be unpublished."), "error")
-        return redirect(url_for("workspace.dashboard"))
-    db.session.commit()
-    flash(_("Your listing is no longer public. Submit it again whenever you want it back."), "success")
+        flash(refused, "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
     return redirect(url_for("workspace.dashboard"))
