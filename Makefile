@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-smoke messages clean
+.PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-mixed bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -84,6 +84,11 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 # PostgreSQL (that database is dropped and created again).
 bench-race: $(VENV)/.installed-dev
 	$(BIN)/python bench/race_bench.py $(if $(PG),--pg $(PG))
+
+# A mixed read/write load under gunicorn at N rows (16 signed-in clients for 60 s, 5% writes), on SQLite;
+# PG=URL adds PostgreSQL (that database is dropped and created again).
+bench-mixed: $(VENV)/.installed-dev
+	$(BIN)/python bench/mixed_bench.py --rows $(N) $(if $(PG),--pg $(PG))
 
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3
