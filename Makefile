@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-smoke messages clean
+.PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
+	bench-smoke messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +89,11 @@ bench-race: $(VENV)/.installed-dev
 # Password reset and registration timed for an address with an account and one without (200 each way).
 bench-enumeration: $(VENV)/.installed-dev
 	$(BIN)/python bench/enumeration_bench.py $(if $(PG),--pg $(PG))
+
+# A mixed read/write load under gunicorn at N rows (16 signed-in clients for 60 s, 5% writes), on SQLite;
+# PG=URL adds PostgreSQL (that database is dropped and created again).
+bench-mixed: $(VENV)/.installed-dev
+	$(BIN)/python bench/mixed_bench.py --rows $(N) $(if $(PG),--pg $(PG))
 
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3

@@ -94,14 +94,11 @@ def report(label: str, path: str, times: dict[bool, list[float]]) -> None:
 
 
 def run(label: str, url: str, requests: int, workers: int) -> None:
-    import os
-
     prepare(url)
-    os.environ["RATELIMIT_ENABLED"] = "0"
-    with serve(url, workers) as (host, port):
+    with serve(url, workers, env={"RATELIMIT_ENABLED": "0"}) as server:
         for path in ("/forgot-password", "/register/organization"):
-            measure(host, port, path, 5)  # warm both paths in every worker
-            report(label, path, measure(host, port, path, requests))
+            measure(server.host, server.port, path, 5)  # warm both paths in every worker
+            report(label, path, measure(server.host, server.port, path, requests))
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -162,37 +162,55 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server(NamedTuple):
+    host: str
+    port: int
+    pid: int  # the gunicorn master's
+
+
 @contextlib.contextmanager
-def serve(url: str, workers: int) -> Iterator[tuple[str, int]]:
-    """gunicorn (``gunicorn.conf.py``) on ``url`` with ``workers`` workers; yields (host, port)."""
+def serve(
+    url: str, workers: int, env: dict[str, str] | None = None, log: Path | None = None
+) -> Iterator[Server]:
+    """gunicorn (``gunicorn.conf.py``) on ``url`` with ``workers`` workers, ``env`` added to its
+    environment; its error log (tracebacks) goes to ``log`` when given."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "WEB_CONCURRENCY": str(workers)}
-    env["PORT"] = str(port)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            with contextlib.suppress(OSError):
-                if Browser("127.0.0.1", port).get("/login")[0] == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("gunicorn did not start")
-        yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench",
+        "WEB_CONCURRENCY": str(workers),
+        "PORT": str(port),
+        **(env or {}),
+    }
+    with contextlib.ExitStack() as stack:
+        errors = stack.enter_context(log.open("ab")) if log else subprocess.DEVNULL
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+        )
+        try:
+            for _ in range(300):
+                with contextlib.suppress(OSError):
+                    if Browser("127.0.0.1", port).get("/login")[0] == 200:
+                        break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("gunicorn did not start")
+            yield Server("127.0.0.1", port, server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 # --- one member's browser -------------------------------------------------------------------------
 
 
 def hidden_value(page: str, name: str) -> str:
+    """The value of the hidden (or any) input ``name`` on an HTML page; ValueError when there is none."""
     tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
     value = re.search(r'value="([^"]*)"', tag.group(0)) if tag else None
     if value is None:
@@ -349,13 +367,14 @@ def run(url: str, threads: int, rounds: int, workers: int) -> list[RaceResult]:
     listings = prepare(url, threads)
     engine = sa.create_engine(url)
     try:
-        with serve(url, workers) as (host, port):
-            return [race(host, port, engine, listing, rounds) for listing in listings]
+        with serve(url, workers) as server:
+            return [race(server.host, server.port, engine, listing, rounds) for listing in listings]
     finally:
         engine.dispose()
 
 
-def _fresh_postgresql(url: str) -> None:
+def fresh_postgresql(url: str) -> None:
+    """Drop the database named in ``url`` (if it exists) and create it again, empty."""
     target = sa.make_url(url)
     admin = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -379,7 +398,7 @@ def main() -> None:
         print(f"{args.threads} threads x {args.rounds} rounds, gunicorn {args.workers} workers")
         for name, url in targets:
             if url.startswith("postgresql"):
-                _fresh_postgresql(url)
+                fresh_postgresql(url)
             migrate(url)
             for result in run(url, args.threads, args.rounds, args.workers):
                 kind = "draft" if result.listing.draft else "approved"
