@@ -1,4 +1,5 @@
-"""The base of every form: each text field is checked against the character rules of ``textrules``.
+"""The base of every form: each text field is checked against the character rules of ``textrules``, and
+every form shown is known to the page, so its errors can be summed up at the top (``invalid_fields``).
 
 A ``TextAreaField`` is multi-line text, a ``NameField`` a name, and every other string field (text, email,
 URL, hidden) single-line; a refused character is an error at its field. Passwords are left alone: they
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask import g, has_request_context
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, TextAreaField
 from wtforms.csrf.core import CSRFTokenField
@@ -41,6 +43,11 @@ class Form(FlaskForm):
     validation on blank text, and CR/LF alone is blank.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if has_request_context():
+            g.setdefault("forms_shown", []).append(self)
+
     def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
         valid = super().validate(extra_validators=extra_validators)
         for field in self:
@@ -50,3 +57,22 @@ class Form(FlaskForm):
                 field.errors = [*field.errors, message]
                 valid = False
         return valid
+
+
+def invalid_fields() -> list[tuple[str, str, str]]:
+    """(field id, label, message) for every field with an error on the forms of this request, in order:
+    what the error summary at the top of the page links to. Hidden fields and the CSRF token are left out
+    (the person cannot change them; a refused token is a 400 page of its own)."""
+    if not has_request_context():
+        return []
+    found = []
+    for form in g.get("forms_shown", []):
+        for field in form:
+            if field.errors and field.type not in ("HiddenField", "CSRFTokenField"):
+                found.append((field.id, str(field.label.text), " ".join(str(e) for e in field.errors)))
+    return found + g.get("fields_noted", [])
+
+
+def note_invalid(field_id: str, label: object, message: object) -> None:
+    """Put an error of a field that is not part of a WTForms form (a hand-written one) in the summary."""
+    g.setdefault("fields_noted", []).append((field_id, str(label), str(message)))

@@ -9,6 +9,7 @@ from flask import Flask, g, url_for
 from flask_babel import format_date, format_datetime, get_locale
 
 from . import regions, vocab
+from .forms import invalid_fields
 from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
 
 
@@ -76,4 +77,5 @@ def register(app: Flask) -> None:
             "facet_label": facet_label,
             "facet_items": _facet_items,
             "search_url": search_url,
+            "invalid_fields": invalid_fields,
         }

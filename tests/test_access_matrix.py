@@ -272,6 +272,22 @@ def _client(app: Flask, role: str, people: dict[str, Any]) -> FlaskClient:
     return client
 
 
+def _assert_errors_are_summed_up(page: str, where: str) -> None:
+    """A form shown again with errors says so in its title and lists every error at the top, each
+    linked to its field (which carries the message too)."""
+    invalid = set(
+        re.findall(r'id="([\w-]+)"[^>]*aria-invalid="true"|aria-invalid="true"[^>]*id="([\w-]+)"', page)
+    )
+    invalid_ids = {a or b for a, b in invalid}
+    if not invalid_ids:
+        return
+    assert re.search(r"<title>Error: ", page), f"{where}: the title does not start with Error:"
+    summary = re.search(r'<div class="error-summary".*?</div>', page, re.S)
+    assert summary, f"{where}: no error summary"
+    linked = set(re.findall(r'href="#([\w-]+)"', summary.group(0)))
+    assert invalid_ids <= linked, f"{where}: {invalid_ids - linked} not in the summary"
+
+
 def _snapshot() -> dict[str, list[tuple]]:
     tables = [t for t in db.metadata.sorted_tables if t.name != "login_attempt"]
     db.session.expire_all()
@@ -342,5 +358,7 @@ def test_access(app: Flask, people: dict[str, Any], role: str) -> None:
             else:
                 client = _client(app, role, people)  # sign in again for the rest of the table
         assert response.status_code == expected[role], f"{role} {method} {url}"
+        if method == "POST" and response.status_code == 200:
+            _assert_errors_are_summed_up(response.get_data(as_text=True), f"{role} {method} {url}")
     # the one exception is exercised: verified agencies see the restricted address, and that is recorded
     assert bool(audited_reads) is (role in ("agency_verified", "agency_verified_b"))

@@ -258,7 +258,11 @@ def test_approval_needs_every_checklist_item_ticked_or_explained(
     url = f"/admin/organizations/{pending_org.id}"
     refused = admin.post(url, data={"action": "approve"}).get_data(as_text=True)
     # each unexplained item has its error at its own reason field
-    assert refused.count("Tick this item, or write why it was not checked.") == len(CHECKLIST)
+    for item in CHECKLIST:
+        assert re.search(
+            rf'id="reason_{item}-error">Tick this item, or write why it was not checked.<', refused
+        )
+        assert f'href="#reason_{item}"' in refused  # and in the summary at the top
     assert 'id="reason_safety" name="reason_safety"' in refused and 'aria-invalid="true"' in refused
     partly = admin.post(url, data={"action": "approve", "checklist": ALL_CHECKED[:-1]})
     assert partly.status_code == 200

@@ -19,6 +19,7 @@ from ..accounts.models import Role
 from ..db import now_utc
 from ..extensions import db
 from ..formerrors import show_errors
+from ..forms import note_invalid
 from ..mail import queue_notice
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.public import public_organization
@@ -182,6 +183,8 @@ def show(request_id: int) -> str:
 
 def _page(found: PartnershipRequest, draft: str = "", message_error: str | None = None) -> str:
     """The request page; ``draft`` is a message that could not be sent, kept for its writer."""
+    if message_error is not None:
+        note_invalid("body", _("Your message"), message_error)
     party = services.party_of(current_user, found)
     messages = db.session.scalars(
         sa.select(RequestMessage).where(RequestMessage.request_id == found.id).order_by(RequestMessage.id)
