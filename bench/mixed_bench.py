@@ -71,9 +71,11 @@ from bench.race_bench import (  # noqa: E402
     PASSWORD,
     Browser,
     Listing,
+    editor_form,
     fresh_postgresql,
     hidden_value,
     migrate,
+    org_member,
     serve,
     stored,
 )
@@ -116,7 +118,6 @@ def prepare(url: str, count: int, cities: list[str], rng: random.Random) -> Prep
     from directory.db import now_utc
     from directory.extensions import db
     from directory.geo import PlaceNotFoundError, get_geo
-    from directory.organizations import editing
     from directory.organizations.models import ListingStatus, Organization
     from directory.partnerships.services import RequestDraft, send_requests
 
@@ -168,20 +169,8 @@ def prepare(url: str, count: int, cities: list[str], rng: random.Random) -> Prep
         members = []
         for org in orgs:
             email = f"member{org.id}@bench.example"
-            db.session.add(
-                User(
-                    email=email,
-                    password_hash=password_hash,
-                    display_name="Bench Member",
-                    role=Role.ORG_MEMBER,
-                    organization_id=org.id,
-                    email_confirmed_at=now_utc(),
-                )
-            )
-            values = editing.input_to_dict(editing.editable_input(org))
-            values["languages"] = ", ".join(values["languages"])
-            form = {k: v for k, v in values.items() if v is not None}
-            members.append(Member(email, org.id, request_of[org.id], form))
+            db.session.add(org_member(email, org.id, password_hash, "Bench Member"))
+            members.append(Member(email, org.id, request_of[org.id], editor_form(org)))
         db.session.commit()
         places = []
         for city in rng.sample(cities, min(len(cities), 400)):

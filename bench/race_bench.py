@@ -75,15 +75,36 @@ def migrate(url: str) -> None:
         db.engine.dispose()
 
 
+def org_member(email: str, org_id: int, password_hash: str, name: str) -> Any:
+    """A confirmed member of organization ``org_id`` (a ``User``, not yet added to the session)."""
+    from directory.accounts.models import Role, User
+    from directory.db import now_utc
+
+    return User(
+        email=email,
+        password_hash=password_hash,
+        display_name=name,
+        role=Role.ORG_MEMBER,
+        organization_id=org_id,
+        email_confirmed_at=now_utc(),
+    )
+
+
+def editor_form(org: Any) -> dict[str, Any]:
+    """The profile editor as a browser sends it unchanged (without the CSRF token and the version)."""
+    from directory.organizations import editing
+
+    values = editing.input_to_dict(editing.editable_input(org))
+    values["languages"] = ", ".join(values["languages"])
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def prepare(url: str, members: int) -> list[Listing]:
     """A draft and an approved listing, each with ``members`` members (password PASSWORD)."""
     from directory import create_app
-    from directory.accounts.models import Role, User
     from directory.accounts.passwords import hash_password
-    from directory.db import now_utc
     from directory.extensions import db
     from directory.geo import get_geo
-    from directory.organizations import editing
     from directory.organizations.models import ListingStatus
     from directory.organizations.services import OrganizationInput, create_organization
 
@@ -109,21 +130,8 @@ def prepare(url: str, members: int) -> list[Listing]:
             )
             db.session.flush()
             emails = [f"member{n}-{i}@race.example" for i in range(members)]
-            db.session.add_all(
-                User(
-                    email=email,
-                    password_hash=password_hash,
-                    display_name="Race Member",
-                    role=Role.ORG_MEMBER,
-                    organization_id=org.id,
-                    email_confirmed_at=now_utc(),
-                )
-                for email in emails
-            )
-            values = editing.input_to_dict(editing.editable_input(org))
-            values["languages"] = ", ".join(values["languages"])
-            form = {k: v for k, v in values.items() if v is not None}
-            listings.append(Listing(org.id, status is ListingStatus.DRAFT, emails, form))
+            db.session.add_all(org_member(email, org.id, password_hash, "Race Member") for email in emails)
+            listings.append(Listing(org.id, status is ListingStatus.DRAFT, emails, editor_form(org)))
         db.session.commit()
         db.engine.dispose()
     return listings
