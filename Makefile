@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 XDIST ?= -n auto --maxprocesses 4
 
 .PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
-	bench-smoke messages clean
+	bench-smoke messages catalogs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -100,10 +100,19 @@ bench-mixed: $(VENV)/.installed-dev
 bench-smoke: $(VENV)/.installed-dev
 	$(BIN)/python bench/search_bench.py --rows 1000 --repeat 3
 
-# Extract every translatable string into translations/messages.pot (for translators).
+# Translations: `make messages` extracts every translatable string into translations/messages.pot and brings
+# each catalog (translations/<lang>/LC_MESSAGES/messages.po) up to date; translators then fill in the new
+# entries (see translations/GLOSSARY.md). `make catalogs` compiles the .po files into the .mo files the app
+# reads; run, serve and test do it, so compiled catalogs are never committed.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+catalogs: $(CATALOGS)
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
 messages: $(VENV)/.installed
-	mkdir -p translations
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--add-comments=TRANSLATORS: -o translations/messages.pot --project=survivor-directory .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache
