@@ -112,12 +112,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Session limits before each request; security headers on every response."""
+    """Session limits before each request; security headers and the language cookie on every response."""
     from .accounts.session_limits import register as register_session_limits
+    from .i18n import register as register_languages
     from .security_headers import register as register_security_headers
 
     register_session_limits(app)
     register_security_headers(app)
+    register_languages(app)
 
 
 def register_error_handlers(app: Flask) -> None:

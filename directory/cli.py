@@ -141,21 +141,28 @@ def send_reminders() -> None:
     Safe to run daily from cron: each organization is reminded once per verification cycle.
     """
     from flask import render_template
+    from flask_babel import gettext, ngettext
 
     from .admin import services as admin_services
+    from .i18n import language_of
     from .mail import queue_mail
 
     due = admin_services.listings_to_remind()
     for org in due:
         admin_services.mark_reminded(org)
-        body = render_template("admin/mail/reverify.txt", org=org)
         for member in admin_services.members_of(org):
-            queue_mail(member.email, "Please check your listing is still up to date", body)
+            with language_of(member):  # each in their own language
+                body = render_template("admin/mail/reverify.txt", org=org)
+                queue_mail(member.email, gettext("Please check your listing is still up to date"), body)
     stale, count = admin_services.stale_listings(limit=100), admin_services.count_stale()
     if stale:
-        body = render_template("admin/mail/stale.txt", stale=stale, count=count)
         for admin in admin_services.admins():
-            queue_mail(admin.email, f"{count} listings need re-verification", body)
+            with language_of(admin):
+                body = render_template("admin/mail/stale.txt", stale=stale, count=count)
+                subject = ngettext(
+                    "%(num)d listing needs re-verification", "%(num)d listings need re-verification", count
+                )
+                queue_mail(admin.email, subject, body)
     db.session.commit()  # the reminders are queued with the marks: `flask send-mail` sends them
     click.echo(f"Reminded {len(due)} organizations; {count} listings need re-verification.")
 

@@ -84,7 +84,9 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # No uploads: a megabyte is far more than any form needs.
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "en",
-        # Languages with translations; add one here once its catalogue exists.
+        # The catalogs (translations/<lang>/LC_MESSAGES/messages.po, compiled by `make catalogs`).
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
+        # Languages readers may choose; each one but English needs its catalog (README: adding a language).
         "LANGUAGES": os.environ.get("LANGUAGES", "en").split(","),
         # Geocoding: "offline" (bundled gazetteer) or "nominatim" (needs the internet).
         "GEOCODER": os.environ.get("GEOCODER", "offline"),

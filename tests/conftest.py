@@ -155,6 +155,11 @@ class IsolatedClient(FlaskClient):
     and the database session between requests that a real server keeps apart.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Tests read English unless they ask for another language (a header or ``?lang=`` overrides this).
+        self.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+
     def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
             response = super().open(*args, **kwargs)

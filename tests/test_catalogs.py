@@ -135,7 +135,10 @@ def test_glossary_terms_are_translated_the_same_way(language: str) -> None:
             if not message.id or not message.string:
                 continue
             ids = [message.id] if isinstance(message.id, str) else list(message.id)
-            if any(english.search(i) for i in ids) and not all(wanted.search(f) for f in _forms(message)):
+            # A placeholder's name is not a word of the sentence (``%(agency)s`` names a value).
+            if any(english.search(PLACEHOLDER.sub("", i)) for i in ids) and not all(
+                wanted.search(f) for f in _forms(message)
+            ):
                 inconsistent.append((term["en"], ids[0]))
     assert not inconsistent, (
         f"{language}: a glossary term is translated another way (see translations/GLOSSARY.md): "

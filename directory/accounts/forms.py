@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -116,6 +117,16 @@ class ForgotPasswordForm(Form):
 
 class ResetPasswordForm(Form):
     password = _password_field(_l("New password"))
+
+
+class LanguageForm(Form):
+    """The language of the directory's pages and of the email it sends you."""
+
+    language = RadioField(
+        _l("Language"),
+        validators=[DataRequired()],
+        description=_l("The language of these pages and of the email we send you."),
+    )
 
 
 class NameForm(Form):

@@ -54,6 +54,9 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language the person reads the directory and their email in (one of LANGUAGES); None until they
+    # register, sign in or choose one.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     organization: Mapped[Organization | None] = relationship(foreign_keys=[organization_id])
     agency: Mapped[Agency | None] = relationship()

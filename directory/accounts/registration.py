@@ -22,6 +22,7 @@ from ..agencies.models import Agency, AgencyStatus, AgencyType
 from ..db import now_utc, update_if
 from ..extensions import db
 from ..geo import get_geo
+from ..i18n import language_of
 from ..mail import queue_mail
 from ..organizations.models import ListingStatus
 from ..organizations.services import OrganizationInput, create_organization, validate_input
@@ -71,7 +72,7 @@ def _register(person: Person, kind: str, details: dict[str, Any]) -> None:
     db.session.execute(
         sa.delete(PendingRegistration).where(PendingRegistration.created_at < now - PENDING_FOR)
     )
-    taken = find_user(email) is not None
+    owner = find_user(email)
     token = secrets.token_urlsafe(32)
     details = {
         **details,
@@ -81,10 +82,11 @@ def _register(person: Person, kind: str, details: dict[str, Any]) -> None:
     db.session.add(
         PendingRegistration(email=email, kind=kind, details=details, token_hash=_hash(token), created_at=now)
     )
-    if taken:
+    if owner is not None:
         link = url_for("accounts.forgot_password", _external=True)
-        body = render_template("accounts/mail/existing_account.txt", link=link)
-        queue_mail(email, _("Someone tried to use your email address"), body)
+        with language_of(owner):  # the account's own language, not the page's
+            body = render_template("accounts/mail/existing_account.txt", link=link)
+            queue_mail(email, _("Someone tried to use your email address"), body)
     else:
         link = url_for("accounts.finish_registration", token=token, _external=True)
         body = render_template("accounts/mail/finish_registration.txt", name=person.display_name, link=link)

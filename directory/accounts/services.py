@@ -15,9 +15,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from ..db import now_utc
+from ..db import now_utc, update_if
 from ..extensions import db
+from ..i18n import language_of
 from ..mail import queue_mail
 from ..organizations.models import Organization
 from . import tokens
@@ -188,21 +190,34 @@ def confirm_email(token: str) -> User | None:
 # --- mail, queued in the caller's transaction (flask send-mail sends it once that commits) ----------
 
 
-def _send(to: str, template: str, subject: str, **context: object) -> None:
-    body = render_template(f"accounts/mail/{template}.txt", **context)
-    queue_mail(to, subject, body)
+def _send(to: str, template: str, subject: str, reader: User | None, **context: object) -> None:
+    """Queue one email in its reader's language (``subject`` is a lazy message, translated here)."""
+    with language_of(reader):
+        body = render_template(f"accounts/mail/{template}.txt", **context)
+        queue_mail(to, str(subject), body)
+
+
+def adopt_language(user: User, language: str) -> None:
+    """Keep the language someone first signs in with for their email, until they choose one."""
+    update_if(user, User.locale.is_(None), locale=language)
+
+
+def choose_language(user: User, language: str) -> None:
+    """Save the language the person chose on their account page."""
+    user.locale = language
 
 
 def send_confirmation(user: User) -> None:
     db.session.flush()  # a new account needs its id for the token
     link = url_for("accounts.confirm", token=tokens.make_token(user, "confirm"), _external=True)
-    _send(user.email, "confirm", _("Confirm your email address"), user=user, link=link)
+    _send(user.email, "confirm", _l("Confirm your email address"), user, user=user, link=link)
 
 
 def send_existing_account_notice(email: str) -> None:
     """Someone tried to register (or move an account to) an address that already has an account."""
     link = url_for("accounts.forgot_password", _external=True)
-    _send(email, "existing_account", _("Someone tried to use your email address"), link=link)
+    owner = find_user(email)
+    _send(email, "existing_account", _l("Someone tried to use your email address"), owner, link=link)
 
 
 def send_password_reset(email: str) -> None:
@@ -218,9 +233,9 @@ def send_password_reset(email: str) -> None:
     reset_link = url_for("accounts.reset_password_page", token=token, _external=True)
     register_link = url_for("accounts.register_organization", _external=True)
     if user is not None and active:
-        _send(user.email, "reset", _("Reset your password"), user=user, link=reset_link)
+        _send(user.email, "reset", _l("Reset your password"), user, user=user, link=reset_link)
     else:
-        _send(normalize_email(email), "reset_no_account", _("Reset your password"), link=register_link)
+        _send(normalize_email(email), "reset_no_account", _l("Reset your password"), None, link=register_link)
 
 
 def organization_of(user: User) -> Organization | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -13,6 +14,7 @@ from .. import textrules
 from ..agencies.models import AgencyType
 from ..extensions import db
 from ..formerrors import show_errors
+from ..i18n import language_choices, remember_choice, shown_language
 from ..organizations.services import ListingValidationError
 from ..ratelimits import limit_form_posts
 from . import invitations, registration, services, session_limits
@@ -24,6 +26,7 @@ from .forms import (
     EmailChangeForm,
     ForgotPasswordForm,
     InviteForm,
+    LanguageForm,
     LoginForm,
     NameForm,
     PasswordChangeForm,
@@ -119,6 +122,7 @@ def finish_registration(token: str) -> str | Response | tuple[str, int]:
             for messages in exc.errors.values():
                 flash(" ".join(messages), "error")
             return redirect(url_for("accounts.login"))
+        services.adopt_language(user, shown_language())
         db.session.commit()
         session.clear()
         login_user(user)
@@ -145,6 +149,8 @@ def login() -> str | Response | tuple[str, int]:
             form.password.errors = [_("Too many attempts. Wait a few minutes, or reset your password below.")]
             status = 429
         else:
+            if user is not None:
+                services.adopt_language(user, shown_language())
             db.session.commit()  # the attempt is recorded either way
             if user is not None:
                 # A new session at sign-in: nothing from before it (or planted in it) carries over.
@@ -175,7 +181,7 @@ def logout() -> Response:
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account() -> str | Response:
-    """Change one's name, email address or password."""
+    """Change one's language (see ``save_language``), name, email address or password."""
     name_form = NameForm(prefix="name", display_name=current_user.display_name)
     email_form = EmailChangeForm(prefix="email")
     password_form = PasswordChangeForm(prefix="password")
@@ -217,9 +223,45 @@ def account() -> str | Response:
                 return redirect(url_for("accounts.account"))
         if action not in ("name", "email", "password"):
             abort(400)
+    return _account_page(_language_form(), name_form, email_form, password_form)
+
+
+def _account_page(
+    language_form: LanguageForm,
+    name_form: NameForm | None = None,
+    email_form: EmailChangeForm | None = None,
+    password_form: PasswordChangeForm | None = None,
+) -> str:
     return render_template(
-        "accounts/account.html", name_form=name_form, email_form=email_form, password_form=password_form
+        "accounts/account.html",
+        language_form=language_form,
+        name_form=name_form or NameForm(prefix="name", display_name=current_user.display_name),
+        email_form=email_form or EmailChangeForm(prefix="email"),
+        password_form=password_form or PasswordChangeForm(prefix="password"),
     )
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm(prefix="language", language=current_user.locale or shown_language())
+    form.language.choices = language_choices()
+    return form
+
+
+@bp.post("/account/language")
+@login_required
+def save_language() -> str | Response:
+    """Save the language of one's pages and email (and remember it in this browser too)."""
+    form = _language_form()
+    if not form.validate_on_submit():
+        return _account_page(form)  # the account page, with the error at the field
+    chosen = form.language.data
+    services.choose_language(current_user, chosen)
+    db.session.commit()
+    with force_locale(chosen):  # said in the language just chosen
+        flash(_("Your language is saved: the directory and its email to you use it."), "success")
+    response = redirect(url_for("accounts.account"))
+    remember_choice(response, chosen)
+    return response
 
 
 @bp.post("/account/confirmation")
@@ -389,6 +431,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
         except AccountError as exc:
             show_errors(form, exc.errors)
         else:
+            services.adopt_language(user, shown_language())
             db.session.commit()
             login_user(user)
             session_limits.begin()

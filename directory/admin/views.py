@@ -22,6 +22,7 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..forms import Form
 from ..geo import get_geo
+from ..i18n import language_of
 from ..mail import queue_mail
 from ..organizations import editing
 from ..organizations.models import ListingStatus, Organization
@@ -151,11 +152,13 @@ def review_organization(org_id: int) -> str | Response:
 
 
 def _tell_members(org: Organization, action: str, message: str) -> None:
-    """Email the organization's members about a decision (queued in the decision's transaction)."""
-    subject = _("About your listing in the Survivor-Led Partnership Directory")
-    body = render_template("admin/mail/decision.txt", org=org, action=action, message=message)
+    """Email the organization's members about a decision (queued in the decision's transaction), each in
+    their own language."""
     for member in services.members_of(org):
-        queue_mail(member.email, subject, body)
+        with language_of(member):
+            subject = _("About your listing in the Survivor-Led Partnership Directory")
+            body = render_template("admin/mail/decision.txt", org=org, action=action, message=message)
+            queue_mail(member.email, subject, body)
 
 
 @bp.route("/agencies/<int:agency_id>", methods=["GET", "POST"])
@@ -178,12 +181,16 @@ def review_agency(agency_id: int) -> str | Response:
 
 
 def _tell_agency(members: list[User], agency: Agency, action: str, message: str) -> None:
-    """Email the agency's members about a decision (queued in the decision's transaction)."""
-    subject = _("About your agency in the Survivor-Led Partnership Directory")
-    body = render_template("admin/mail/agency_decision.txt", agency=agency, action=action, message=message)
+    """Email the agency's members about a decision (queued in the decision's transaction), each in their
+    own language."""
     for member in members:
         if member.is_active:
-            queue_mail(member.email, subject, body)
+            with language_of(member):
+                subject = _("About your agency in the Survivor-Led Partnership Directory")
+                body = render_template(
+                    "admin/mail/agency_decision.txt", agency=agency, action=action, message=message
+                )
+                queue_mail(member.email, subject, body)
 
 
 @bp.get("/audit")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -22,7 +22,8 @@ WINDOW = timedelta(hours=1)
 
 
 def _locale() -> str:
-    return str(get_locale() or "en") if has_request_context() else current_app.config["BABEL_DEFAULT_LOCALE"]
+    """The language the message is written in (``i18n.language_of`` sets it for each recipient)."""
+    return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def queue_mail(

@@ -20,6 +20,7 @@ from ..db import now_utc
 from ..extensions import db
 from ..formerrors import show_errors
 from ..forms import note_invalid
+from ..i18n import language_of
 from ..mail import queue_notice
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.public import public_organization
@@ -135,7 +136,7 @@ def _send(
         _tell(
             services.other_side(item, current_user),
             item,
-            _("New partnership request: %(title)s", title=item.title),
+            lambda item=item: _("New partnership request: %(title)s", title=item.title),
         )
     db.session.commit()
     flash(
@@ -231,22 +232,23 @@ def message(request_id: int) -> Response | tuple[str, int]:
         status = 429 if isinstance(exc, services.MessageLimitError) else 200
         return _page(found, draft=body, message_error=str(exc)), status
     people = services.other_side(found, current_user)
-    _tell(people, found, _("New message about “%(title)s”", title=found.title))
+    _tell(people, found, lambda: _("New message about “%(title)s”", title=found.title))
     services.mark_read(found, current_user)  # whoever answers has read what came before
     db.session.commit()
     return redirect(url_for("partnerships.show", request_id=found.id) + "#thread")
 
 
-def _tell(people: list, found: PartnershipRequest, text: str) -> None:
+def _tell(people: list, found: PartnershipRequest, text: Callable[[], str]) -> None:
     """Tell people about a step on a request: a notice in the app and one by email (a few an hour; the
-    rest in an hourly digest), both queued in this transaction."""
-    if not people:
-        return
-    services.notify(found, people, text)
+    rest in an hourly digest), both queued in this transaction, each in its reader's language (``text``
+    says it in the language in force when called)."""
     link = url_for("partnerships.show", request_id=found.id, _external=True)
-    body = render_template("partnerships/mail/notice.txt", subject=text, link=link)
     for person in people:
-        queue_notice(person.email, text, body)
+        with language_of(person):
+            said = text()
+            services.notify(found, [person], said)
+            body = render_template("partnerships/mail/notice.txt", subject=said, link=link)
+            queue_notice(person.email, said, body)
 
 
 def _act(
@@ -259,7 +261,7 @@ def _act(
         flash(str(exc), "error")
     else:
         if notice:
-            _tell(services.other_side(found, current_user), found, notice())
+            _tell(services.other_side(found, current_user), found, notice)
         services.mark_read(found, current_user)  # whoever acts on a request has read its notices
         db.session.commit()
         flash(done, "success")
