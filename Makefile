@@ -22,7 +22,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed catalogs
 	$(FLASK) db upgrade
 	$(FLASK) geo build
 	$(FLASK) seed-demo --if-empty
@@ -35,12 +35,12 @@ $(VENV)/.installed-lock: requirements.lock | $(BIN)/python
 	touch $@
 
 # Production-style: migrations, then gunicorn with several workers on 127.0.0.1 (see gunicorn.conf.py).
-serve: $(VENV)/.installed-lock
+serve: $(VENV)/.installed-lock catalogs
 	$(FLASK) db upgrade
 	$(FLASK) geo build
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev catalogs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
@@ -52,7 +52,7 @@ test: $(VENV)/.installed-dev
 LOWEST := .venv-lowest
 LOWEST_TESTS ?= tests/test_search.py tests/test_accounts.py tests/test_two_factor.py tests/test_migrations.py \
 	tests/test_geo.py tests/test_rate_limits.py tests/test_processes.py tests/test_pages.py
-test-lowest: $(VENV)/.installed-dev
+test-lowest: $(VENV)/.installed-dev catalogs
 	$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
 	$(LOWEST)/bin/python -m pytest -q -m "not browser" $(XDIST) $(LOWEST_TESTS) $(PYTEST_ARGS)
@@ -106,7 +106,7 @@ bench-smoke: $(VENV)/.installed-dev
 # reads; run, serve and test do it, so compiled catalogs are never committed.
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 catalogs: $(CATALOGS)
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po | $(BIN)/python
 	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 messages: $(VENV)/.installed

@@ -87,7 +87,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         # The catalogs (translations/<lang>/LC_MESSAGES/messages.po, compiled by `make catalogs`).
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).resolve().parent.parent / "translations"),
         # Languages readers may choose; each one but English needs its catalog (README: adding a language).
-        "LANGUAGES": os.environ.get("LANGUAGES", "en").split(","),
+        "LANGUAGES": os.environ.get("LANGUAGES", "en,fr,es,pt").split(","),
         # Geocoding: "offline" (bundled gazetteer) or "nominatim" (needs the internet).
         "GEOCODER": os.environ.get("GEOCODER", "offline"),
         "NOMINATIM_USER_AGENT": os.environ.get(

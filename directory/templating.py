@@ -11,6 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from . import regions, vocab
 from .forms import invalid_fields
 from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
+from .partnerships.checks import stored_wording
 
 
 def _unread() -> int:
@@ -78,4 +79,5 @@ def register(app: Flask) -> None:
             "facet_items": _facet_items,
             "search_url": search_url,
             "invalid_fields": invalid_fields,
+            "finding_wording": stored_wording,
         }

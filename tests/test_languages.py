@@ -158,5 +158,31 @@ def test_mail_is_written_in_the_recipients_language(
     with app.test_request_context("/?lang=en"):
         _tell_members(db.session.get(type(org), org.id), "reject", "Merci")
     mails = {m.to_address: m for m in db.session.scalars(sa.select(MailMessage))}
-    assert mails["membre@example.org"].locale == "fr"
-    assert mails["member2@example.org"].locale == "es"
+    french, spanish = mails["membre@example.org"], mails["member2@example.org"]
+    assert (french.locale, spanish.locale) == ("fr", "es")
+    assert french.subject.startswith("Votre fiche dans l'Annuaire") and "Merci" in french.body
+    assert spanish.subject.startswith("Acerca de su ficha en el Directorio")
+
+
+def test_a_requests_findings_are_shown_in_the_readers_language(app: Flask) -> None:
+    """Findings are kept as a code and numbers, so each reader sees them in their own language; one kept
+    with words only (before codes carried numbers) keeps its words."""
+    from flask_babel import force_locale
+
+    from directory.partnerships.checks import stored_wording
+
+    kept = {"code": "short_response_time", "severity": "concern", "params": {"n": 3, "min": 10}}
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert stored_wording(kept)[0] == "3 working days to respond (at least 10 are fair)."
+        with force_locale("fr"):
+            message, practice = stored_wording(kept)
+            assert "3" in message and "10" in message and "jours ouvrés" in message
+            assert (
+                practice
+                and practice != "Avoid tight time constraints that impair the quality of survivor input."
+            )
+        legacy = {"code": "short_response_time", "message": "2 working days to respond", "practice": "P"}
+        with force_locale("fr"):
+            assert stored_wording(legacy) == ("2 working days to respond", "P")
+            assert stored_wording({"code": "unpaid"})[0] != "The request is unpaid."

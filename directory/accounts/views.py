@@ -241,8 +241,11 @@ def _account_page(
     )
 
 
-def _language_form() -> LanguageForm:
-    form = LanguageForm(prefix="language", language=current_user.locale or shown_language())
+def _language_form(posted: bool = False) -> LanguageForm:
+    # A post says what it chose (nothing chosen is an error); otherwise the form shows what is saved.
+    form = LanguageForm(
+        prefix="language", language=None if posted else current_user.locale or shown_language()
+    )
     form.language.choices = language_choices()
     return form
 
@@ -251,7 +254,7 @@ def _language_form() -> LanguageForm:
 @login_required
 def save_language() -> str | Response:
     """Save the language of one's pages and email (and remember it in this browser too)."""
-    form = _language_form()
+    form = _language_form(posted=True)
     if not form.validate_on_submit():
         return _account_page(form)  # the account page, with the error at the field
     chosen = form.language.data

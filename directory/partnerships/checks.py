@@ -15,8 +15,10 @@ leadership that this directory is built around:
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -77,8 +79,9 @@ class Settings:
 class Finding:
     code: str
     severity: Severity
-    message: str  # plain language, for the agency and the organization
+    message: str  # plain language, for the agency and the organization (in the language of the moment)
     practice: str  # the practice it comes from
+    params: dict[str, int] = field(default_factory=dict)  # the numbers in the message
 
 
 def working_days_between(first: date, last: date) -> int:
@@ -105,83 +108,82 @@ TRAUMA = _l("Engage survivors in a trauma-informed way.")
 DIVERSITY = _l("Seek diverse survivor perspectives, including both sex and labor trafficking.")
 
 
+#: What each finding says (its numbers filled in from ``Finding.params``) and the practice it comes from.
+#: Requests keep the code and the numbers, so a finding is always shown in the reader's language.
+WORDING: dict[str, tuple[object, object]] = {
+    "unpaid": (_l("The request is unpaid."), PAY),
+    "late_stage": (_l("Input is asked on near-final or final work, when it can change little."), INCEPTION),
+    "short_response_time": (_l("%(n)d working days to respond (at least %(min)d are fair)."), TIME),
+    "early_start": (_l("The work starts within %(n)d days."), TIME),
+    "evaluation_only": (
+        _l("Survivors are asked to evaluate only; involve them from design onwards."),
+        STAGES,
+    ),
+    "single_stage": (
+        _l("Survivors are asked at one stage only; involve them from design through evaluation."),
+        STAGES,
+    ),
+    "personal_story": (
+        _l("The survivor would be asked to share their personal story; expertise should not depend on it."),
+        TRAUMA,
+    ),
+    "no_trauma_informed_commitments": (
+        _l("The request makes no trauma-informed commitment (confidentiality, the right to withdraw, ...)."),
+        TRAUMA,
+    ),
+    "one_perspective": (
+        _l("The project concerns both sex and labor trafficking, but only one perspective is sought."),
+        DIVERSITY,
+    ),
+}
+
+
+def describe(code: str, params: Mapping[str, int] | None = None) -> tuple[str, str]:
+    """A finding's message and practice, in the language in force now."""
+    message, practice = WORDING[code]
+    return str(message) % dict(params or {}), str(practice)
+
+
+def stored_wording(stored: Mapping[str, Any]) -> tuple[str, str]:
+    """The message and practice of a finding kept with a request, in the reader's language (a finding
+    kept before its numbers were, or of a code no longer checked, keeps the words it was stored with)."""
+    code = stored.get("code")
+    if code in WORDING:
+        try:
+            return describe(code, stored.get("params") or {})
+        except KeyError:  # a number the stored finding does not have
+            pass
+    return str(stored.get("message", "")), str(stored.get("practice", ""))
+
+
 def check_request(terms: RequestTerms, today: date, settings: Settings | None = None) -> list[Finding]:
     """Every way ``terms`` falls short of survivor-informed practice, most serious first."""
     settings = settings or Settings()
     findings: list[Finding] = []
 
-    def add(code: str, severity: Severity, message: object, practice: object) -> None:
-        findings.append(Finding(code, severity, str(message), str(practice)))
+    def add(code: str, severity: Severity, **params: int) -> None:
+        message, practice = describe(code, params)
+        findings.append(Finding(code, severity, message, practice, params))
 
     if not terms.paid:
-        add("unpaid", Severity.CONCERN, _l("The request is unpaid."), PAY)
+        add("unpaid", Severity.CONCERN)
     if terms.maturity in (Maturity.NEAR_FINAL, Maturity.FINAL):
-        add(
-            "late_stage",
-            Severity.CONCERN,
-            _l("Input is asked on near-final or final work, when it can change little."),
-            INCEPTION,
-        )
+        add("late_stage", Severity.CONCERN)
     days = working_days_between(today, terms.respond_by)
     if days < settings.min_working_days_to_respond:
-        add(
-            "short_response_time",
-            Severity.CONCERN,
-            _l(
-                "%(n)d working days to respond (at least %(min)d are fair).",
-                n=days,
-                min=settings.min_working_days_to_respond,
-            ),
-            TIME,
-        )
+        add("short_response_time", Severity.CONCERN, n=days, min=settings.min_working_days_to_respond)
     if terms.start is not None and (terms.start - today).days < settings.min_days_to_start:
-        add(
-            "early_start",
-            Severity.CONCERN,
-            _l("The work starts within %(n)d days.", n=settings.min_days_to_start),
-            TIME,
-        )
+        add("early_start", Severity.CONCERN, n=settings.min_days_to_start)
     if terms.stages == frozenset({Stage.EVALUATION}):
-        add(
-            "evaluation_only",
-            Severity.SUGGESTION,
-            _l("Survivors are asked to evaluate only; involve them from design onwards."),
-            STAGES,
-        )
+        add("evaluation_only", Severity.SUGGESTION)
     elif len(terms.stages) == 1:
-        add(
-            "single_stage",
-            Severity.SUGGESTION,
-            _l("Survivors are asked at one stage only; involve them from design through evaluation."),
-            STAGES,
-        )
+        add("single_stage", Severity.SUGGESTION)
     if terms.asks_personal_story:
-        add(
-            "personal_story",
-            Severity.CONCERN,
-            _l(
-                "The survivor would be asked to share their personal story; "
-                "expertise should not depend on it."
-            ),
-            TRAUMA,
-        )
+        add("personal_story", Severity.CONCERN)
     if not terms.commitments:
-        add(
-            "no_trauma_informed_commitments",
-            Severity.CONCERN,
-            _l(
-                "The request makes no trauma-informed commitment "
-                "(confidentiality, the right to withdraw, ...)."
-            ),
-            TRAUMA,
-        )
+        add("no_trauma_informed_commitments", Severity.CONCERN)
     both = {"sex", "labor"}
     if both <= terms.concerns and len(terms.perspectives & both) < 2:
-        add(
-            "one_perspective",
-            Severity.SUGGESTION,
-            _l("The project concerns both sex and labor trafficking, but only one perspective is sought."),
-            DIVERSITY,
-        )
+        add("one_perspective", Severity.SUGGESTION)
     order = {Severity.CONCERN: 0, Severity.SUGGESTION: 1}
     return sorted(findings, key=lambda f: order[f.severity])

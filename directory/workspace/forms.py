@@ -33,7 +33,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 def _terms(taxonomy: str) -> list[SelectChoice]:
-    return [SelectChoice(slug, str(label)) for slug, label in vocab.TAXONOMIES[taxonomy].items()]
+    return [SelectChoice(slug, label) for slug, label in vocab.TAXONOMIES[taxonomy].items()]  # lazy labels
 
 
 PRECISION_CHOICES = [
@@ -64,7 +64,7 @@ VISIBILITY_CHOICES = [
 def _radio(label: object, choices: list[tuple[str, object]], description: object = "") -> RadioField:
     return RadioField(
         label,
-        choices=[SelectChoice(v, str(text)) for v, text in choices],
+        choices=[SelectChoice(v, text) for v, text in choices],  # lazy: in the reader's language
         validators=[DataRequired()],
         description=description,
     )
