@@ -171,14 +171,20 @@ def test_facet_links_toggle_one_value_and_keep_the_rest_of_the_search(
         focus=["micro-finance", "youth"],
         languages=["sw"],
     )
-    make_org(name="Douala Fishers", focus=["youth", "micro-finance"], languages=["fr"], serves=["CM"])
+    make_org(
+        name="Douala Fishers",
+        focus=["youth", "micro-finance"],
+        languages=["fr"],
+        serves=["CM"],
+        engagements=["trainer", "staff-position"],
+    )
     query = "q=fishers&country=CM&focus=youth&near=Douala&radius_km=5000&sort=name&per_page=5&page=2"
     with app.test_request_context("/organizations?" + query):
         from flask import request
 
         params = parse_params(request.args, app.config)
         results = search(params)
-        for dim in ("region", "country", "focus", "language", "serves"):
+        for dim in ("region", "country", "focus", "engagement", "language", "serves"):
             items = facet_items(results, dim)
             assert items, dim
             for item in items:
