@@ -11,11 +11,14 @@ from flask.testing import FlaskClient
 from directory.organizations.models import Organization
 
 
-def test_home_has_a_search_box_and_region_shortcuts(client: FlaskClient) -> None:
+def test_home_has_a_search_box_and_region_and_engagement_shortcuts(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert 'name="q"' in page and 'name="near"' in page
     assert "/organizations?region=africa" in page
     assert "/organizations?region=south-eastern-asia" in page
+    # "we want to hire survivors as staff": one link away
+    assert '<a href="/organizations?engagement=staff-position">Staff position</a>' in page
+    assert page.count('href="/organizations?engagement=') == 7
     assert "/static/css/site.css" in page
 
 
