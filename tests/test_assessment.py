@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskCliRunner
+from werkzeug.datastructures import MultiDict
 
 from directory.accounts.models import User
 from directory.agencies.models import Agency, AgencyStatus, AgencyType
@@ -68,3 +72,53 @@ def test_an_agency_assesses_itself_and_each_gap_leads_to_partners_nearby(
     make_user("org_member", email="ama@example.org")
     stranger.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
     assert stranger.get(response.location).status_code == 404
+
+
+def test_every_question_names_one_next_step_and_every_search_is_a_valid_one(app: Flask) -> None:
+    from directory.assessment.questionnaire import Question
+    from directory.search import parse_params
+
+    with pytest.raises(ValueError, match="exactly one next step"):
+        Question("x", "text")
+    with pytest.raises(ValueError, match="exactly one next step"):
+        Question("x", "text", {"service": "training"}, advice="Do this.")
+    searches = {q.key: q.search for s in SECTIONS for q in s.questions if q.search}
+    for key, search in searches.items():
+        params = parse_params(MultiDict(search), app.config)  # a bad slug would raise SearchParamError
+        assert params.filters, key
+    # paid roles lead to the matching engagement type; perspectives to the trafficking type
+    assert searches["staff"] == {"engagement": "staff-position"}
+    assert searches["consultants"] == {"engagement": "consultant"}
+    assert searches["trainers"] == {"engagement": "trainer"}
+    assert searches["labor_perspective"] == {"trafficking": "labor"}
+
+
+def test_every_gap_has_a_next_step_and_each_search_finds_demo_partners(
+    app: Flask, runner: FlaskCliRunner, make_user: Callable[..., User]
+) -> None:
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    app.config["WTF_CSRF_ENABLED"] = False
+    agency = Agency(
+        name="Ministry", agency_type=AgencyType.GOVERNMENT, country_code="CM", status=AgencyStatus.VERIFIED
+    )
+    db.session.add(agency)
+    db.session.commit()
+    make_user("agency_member", email="officer@example.org", agency_id=agency.id)
+    client = app.test_client()
+    client.post("/login", data={"email": "officer@example.org", "password": PASSWORD})
+    response = client.post("/assessment", data=dict.fromkeys(ALL_KEYS, "no"))
+    page = client.get(response.location).get_data(as_text=True)
+    gap_items = re.findall(r"<li><strong>.*?</li>", page.split('<ul class="gaps">')[1], re.S)
+    assert len(gap_items) == len(ALL_KEYS)
+    searches = [re.search(r'<a class="next-step" href="([^"]+)"', item) for item in gap_items]
+    advice = ["Next step: " in item for item in gap_items]
+    assert all(bool(s) != a for s, a in zip(searches, advice, strict=True))  # one next step each
+    assert "Next step: Ask for expertise, not stories" in page
+    assert "Only partners in Middle Africa" in page  # Cameroon's sub-region, as a second link
+    for found in filter(None, searches):
+        url = html.unescape(found.group(1))
+        results = client.get(url)
+        assert results.status_code == 200, url
+        assert re.search(
+            r'<h2 id="results-heading">\s*[1-9]\d* organization', results.get_data(as_text=True)
+        ), url

@@ -20,6 +20,7 @@ BAD = [
     ({"model": "survivor"}, "model"),
     ({"service": "everything"}, "service"),
     ({"trafficking": "organ"}, "trafficking"),
+    ({"engagement": "volunteer"}, "engagement"),
     ({"region": "atlantis"}, "region"),
     ({"country": "XX"}, "country"),
     ({"country": "Cameroon"}, "country"),

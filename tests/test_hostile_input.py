@@ -104,7 +104,9 @@ VALID = {
 }
 VALID["partnerships.new_requests"] = VALID["partnerships.new_request"]  # the same form
 #: Fields of forms the matrix's people are not shown (feedback waits for a completed request).
-UNSHOWN = {"partnerships.feedback": ("respectful", "paid_on_time")}
+UNSHOWN = {
+    "partnerships.feedback": ("respectful", "paid_on_time", "input_shaped_decisions", "development_offered")
+}
 #: POST routes whose form the test's people cannot be shown: no second factor pending, an address
 #: already confirmed, a listing already published, a request not completed, a confirmation or reset
 #: token that is not valid.

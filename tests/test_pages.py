@@ -11,11 +11,14 @@ from flask.testing import FlaskClient
 from directory.organizations.models import Organization
 
 
-def test_home_has_a_search_box_and_region_shortcuts(client: FlaskClient) -> None:
+def test_home_has_a_search_box_and_region_and_engagement_shortcuts(client: FlaskClient) -> None:
     page = client.get("/").get_data(as_text=True)
     assert 'name="q"' in page and 'name="near"' in page
     assert "/organizations?region=africa" in page
     assert "/organizations?region=south-eastern-asia" in page
+    # "we want to hire survivors as staff": one link away
+    assert '<a href="/organizations?engagement=staff-position">Staff position</a>' in page
+    assert page.count('href="/organizations?engagement=') == 7
     assert "/static/css/site.css" in page
 
 
@@ -171,14 +174,20 @@ def test_facet_links_toggle_one_value_and_keep_the_rest_of_the_search(
         focus=["micro-finance", "youth"],
         languages=["sw"],
     )
-    make_org(name="Douala Fishers", focus=["youth", "micro-finance"], languages=["fr"], serves=["CM"])
+    make_org(
+        name="Douala Fishers",
+        focus=["youth", "micro-finance"],
+        languages=["fr"],
+        serves=["CM"],
+        engagements=["trainer", "staff-position"],
+    )
     query = "q=fishers&country=CM&focus=youth&near=Douala&radius_km=5000&sort=name&per_page=5&page=2"
     with app.test_request_context("/organizations?" + query):
         from flask import request
 
         params = parse_params(request.args, app.config)
         results = search(params)
-        for dim in ("region", "country", "focus", "language", "serves"):
+        for dim in ("region", "country", "focus", "engagement", "language", "serves"):
             items = facet_items(results, dim)
             assert items, dim
             for item in items:

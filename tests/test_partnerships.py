@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -258,12 +259,27 @@ def test_the_whole_path_through_the_pages(app: Flask, parties: dict) -> None:
     assert "completed" in page and "Which dates?" in page and "January." in page
     assert "Private feedback" in page
     agency.post(f"/requests/{request_id}/feedback", data={"respectful": "yes", "paid_on_time": "na"})
-    member.post(f"/requests/{request_id}/feedback", data={"respectful": "yes", "paid_on_time": "yes"})
+    assert "Did the survivors' input shape decisions in the project?" in page
+    member.post(
+        f"/requests/{request_id}/feedback",
+        data={
+            "respectful": "yes",
+            "paid_on_time": "yes",
+            "input_shaped_decisions": "yes",
+            "development_offered": "unknown",
+        },
+    )
     twice = member.post(f"/requests/{request_id}/feedback", data={"respectful": "no"}, follow_redirects=True)
     assert "already left feedback" in twice.get_data(as_text=True)
     from directory.partnerships.models import RequestFeedback
 
     assert db.session.scalar(sa.select(sa.func.count(RequestFeedback.id))) == 2
+    answers = db.session.execute(
+        sa.select(
+            RequestFeedback.party, RequestFeedback.input_shaped_decisions, RequestFeedback.development_offered
+        )
+    ).all()
+    assert sorted(answers) == [("agency", None, None), ("organization", True, None)]
 
 
 def test_unverified_agencies_are_refused_the_form(app: Flask, parties: dict) -> None:
@@ -376,6 +392,71 @@ def test_feedback_after_completion_is_shown_to_admins_only_in_groups_of_five(par
     assert organization.responses == MIN_GROUP
     assert organization.respectful_share == pytest.approx((MIN_GROUP - 1) / MIN_GROUP)
     assert organization.paid_on_time_share == 1.0
+
+
+def test_a_share_needs_five_yes_or_no_answers() -> None:
+    from directory.partnerships.services import MIN_GROUP, share_of_yes
+
+    assert MIN_GROUP == 5
+    assert share_of_yes([True, True, False, True]) is None
+    assert share_of_yes([True, True, False, True, None, None]) is None  # "don't know" is no answer
+    assert share_of_yes([True, True, False, True, False, None]) == pytest.approx(0.6)
+
+
+def test_admins_see_whether_input_shaped_decisions_and_development_was_offered_in_groups_of_five(
+    app: Flask, parties: dict, make_user: Callable[..., User]
+) -> None:
+    import pyotp
+
+    from directory.db import now_utc
+    from directory.partnerships.services import MIN_GROUP, feedback_summary, leave_feedback
+
+    from .conftest import PASSWORD
+
+    secret = pyotp.random_base32()
+    make_user("admin", email="boss@example.org", totp_secret=secret, totp_confirmed_at=now_utc())
+    admin = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin.post("/login", data={"email": "boss@example.org", "password": PASSWORD})
+    assert admin.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+    requests = [
+        send_requests(parties["agency_user"], [parties["org"]], draft(), f"k-{i}", TODAY)[0]
+        for i in range(MIN_GROUP)
+    ]
+    for request in requests:
+        request.state = RequestState.COMPLETED
+    db.session.commit()
+    for i, request in enumerate(requests[:-1]):
+        leave_feedback(
+            request, parties["org_user"], True, None, input_shaped_decisions=i > 0, development_offered=True
+        )
+    db.session.commit()
+
+    def organizations_row() -> str:
+        page = admin.get("/admin/feedback").get_data(as_text=True)
+        assert "Survivors' input shaped decisions" in page
+        assert "Leadership or professional development offered" in page
+        return next(row for row in page.split("<tr>") if row.startswith("<td>organizations"))
+
+    assert organizations_row().count("Not enough responses yet") == 4  # four responses: nothing shown
+    leave_feedback(
+        requests[-1], parties["org_user"], True, None, input_shaped_decisions=None, development_offered=False
+    )
+    db.session.commit()
+    group = {g.party: g for g in feedback_summary()}["organization"]
+    assert group.input_shaped_share is None  # five responses, but one "don't know": four answers
+    assert group.development_offered_share == pytest.approx(0.8)
+    assert group.paid_on_time_share is None and group.respectful_share == 1.0
+    row = organizations_row()
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    assert [c.strip() for c in cells] == [
+        "organizations",
+        "5",
+        "100%",
+        "Not enough responses yet",
+        "Not enough responses yet",
+        "80%",
+    ]
 
 
 def test_the_admin_dashboard_counts_and_draws(app: Flask, parties: dict) -> None:

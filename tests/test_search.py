@@ -322,3 +322,35 @@ def test_on_postgresql_a_search_reads_without_a_transaction_and_the_connection_c
     db.session.rollback()
     assert modes and not any(modes)
     assert db.session.scalar(db.text("SELECT generation FROM search_state")) < 100
+
+
+def test_the_engagement_filter_finds_who_takes_survivors_on_that_way(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    """ "We want to hire survivors as staff": engagement types filter, OR within, with their own facet."""
+    make_org(name="Harbour Staff Welcome", engagements=["staff-position", "trainer"], focus=["housing"])
+    make_org(name="Harbour Trainers", engagements=["trainer"], focus=["housing"])
+    make_org(name="Peer Service Only", services=["peer-support"], engagements=["speaker"])
+    assert names(api(client, engagement="staff-position")) == ["Harbour Staff Welcome"]
+    assert names(api(client, engagement="staff-position,trainer", sort="name")) == [
+        "Harbour Staff Welcome",
+        "Harbour Trainers",
+    ]
+    assert api(client, engagement="peer-support")["total"] == 0  # the service of that name does not count
+    # with words (each database's full-text backend) and another filter
+    assert names(api(client, q="harbour", engagement="staff-position", focus="housing")) == [
+        "Harbour Staff Welcome"
+    ]
+    assert api(client, q="harbour", engagement="consultant")["total"] == 0
+    answer = api(client, engagement="staff-position")
+    assert facet(answer, "engagement") == {"staff-position": 1, "trainer": 2, "speaker": 1}
+    assert facet(answer, "focus") == {"housing": 1}
+    chosen = [i for i in answer["facets"]["engagement"] if i["selected"]]
+    assert chosen == [{"value": "staff-position", "label": "Staff position", "count": 1, "selected": True}]
+    page = client.get("/organizations", query_string={"engagement": "staff-position", "q": "harbour"})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "1 organization" in html
+    assert '<h3 id="facet-engagement">Engagement type</h3>' in html
+    assert '<input type="hidden" name="engagement" value="staff-position">' in html  # kept by the form
+    assert 'href="/organizations?q=harbour">Clear all filters' in html
+    assert "/organizations?q=harbour&amp;engagement=staff-position&amp;engagement=trainer" in html

@@ -3,6 +3,10 @@
 Sections follow the checklist for establishing a survivor-informed practice (State Department TIP Report):
 assess gaps and opportunities; paid employment of survivors; diverse survivor input; input at every stage;
 trauma-informed engagement; training and partnership with survivor-led organizations.
+
+Every question names the next step for an organization that answers "no" or "partly": a directory search
+for partners who can help (``search``: query parameters, checked against the search's own rules by the
+tests), or, where no search fits, a short piece of advice (``advice``). Exactly one of the two.
 """
 
 from __future__ import annotations
@@ -19,8 +23,14 @@ ANSWERS = {"yes": 2, "partly": 1, "no": 0}
 class Question:
     key: str
     text: Any
-    # The directory search that helps fill this gap (query parameters), if any.
+    # The directory search that helps fill this gap (query parameters)...
     search: dict[str, str] | None = None
+    # ...or, where no search fits, what to do instead, in a sentence or two.
+    advice: Any = None
+
+    def __post_init__(self) -> None:
+        if (self.search is None) == (self.advice is None):
+            raise ValueError(f"question {self.key!r} needs exactly one next step: a search or advice")
 
 
 @dataclass(frozen=True)
@@ -35,18 +45,43 @@ SECTIONS: tuple[Section, ...] = (
         "assessment",
         _l("Knowing where you stand"),
         (
-            Question("assessed", _l("We have assessed how survivor-informed our work is.")),
-            Question("gaps_known", _l("We have written down our gaps and opportunities.")),
-            Question("reviewed", _l("We review this at least once a year.")),
+            Question(
+                "assessed",
+                _l("We have assessed how survivor-informed our work is."),
+                advice=_l(
+                    "Taking this self-assessment is a first step: keep this result and share it with "
+                    "the survivors you work with."
+                ),
+            ),
+            Question(
+                "gaps_known",
+                _l("We have written down our gaps and opportunities."),
+                advice=_l(
+                    "This page lists your gaps: print it or save it, and give each gap a person "
+                    "responsible and a date."
+                ),
+            ),
+            Question(
+                "reviewed",
+                _l("We review this at least once a year."),
+                advice=_l(
+                    "Put a date in your calendar a year from now to take this self-assessment again; "
+                    "your earlier results are kept, so progress shows."
+                ),
+            ),
         ),
     ),
     Section(
         "paid_employment",
         _l("Paid employment of survivors"),
         (
-            Question("staff", _l("Survivors work with us in paid staff positions.")),
-            Question("consultants", _l("We pay survivors as consultants."), {"service": "consulting"}),
-            Question("trainers", _l("We pay survivors as trainers."), {"service": "training"}),
+            Question(
+                "staff",
+                _l("Survivors work with us in paid staff positions."),
+                {"engagement": "staff-position"},
+            ),
+            Question("consultants", _l("We pay survivors as consultants."), {"engagement": "consultant"}),
+            Question("trainers", _l("We pay survivors as trainers."), {"engagement": "trainer"}),
         ),
     ),
     Section(
@@ -68,6 +103,11 @@ SECTIONS: tuple[Section, ...] = (
                 _l(
                     "The survivors we hear reflect diversity of age, gender, race, national origin, "
                     "sexual orientation and disability."
+                ),
+                advice=_l(
+                    "In each partnership request, choose the diversity you seek, and ask the survivor-led "
+                    "organizations you work with how to reach a wider community of survivors. Never ask "
+                    "anyone to prove their history."
                 ),
             ),
         ),
@@ -91,10 +131,21 @@ SECTIONS: tuple[Section, ...] = (
         "trauma_informed",
         _l("Trauma-informed engagement"),
         (
-            Question("no_story", _l("Nobody has to share their personal story to work with us.")),
+            Question(
+                "no_story",
+                _l("Nobody has to share their personal story to work with us."),
+                advice=_l(
+                    "Ask for expertise, not stories: in each partnership request, commit that no one is "
+                    "required to share their personal story, and do not ask for it."
+                ),
+            ),
             Question(
                 "commitments",
                 _l("We offer confidentiality, flexible scheduling, accessibility and the right to withdraw."),
+                advice=_l(
+                    "Each partnership request lets you make these commitments: make them every time, "
+                    "and keep them in the rest of your work too."
+                ),
             ),
             Question(
                 "staff_trained",

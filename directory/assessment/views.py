@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,7 +13,7 @@ from werkzeug.wrappers import Response
 from .. import regions
 from ..extensions import db
 from .models import Assessment
-from .questionnaire import ANSWERS, SECTIONS, AnswerError, gaps
+from .questionnaire import ANSWERS, SECTIONS, AnswerError, Question, Section, gaps
 from .services import AssessmentError, save_assessment
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
@@ -59,6 +61,27 @@ def _region_slug() -> str | None:
     return regions.region_of(country).subregion if country and regions.is_country(country) else None
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A gap on the result page with its next step: a search (everywhere, and nearby) or advice."""
+
+    section: Section
+    question: Question
+    answer: str
+    search_url: str | None
+    nearby_url: str | None
+    region_name: str | None
+
+
+def _next_step(section: Section, question: Question, answer: str, region: str | None) -> Gap:
+    """The gap with links to the search that helps fill it; nearby partners too when the region is known."""
+    if question.search is None:
+        return Gap(section, question, answer, None, None, None)
+    everywhere = url_for("organizations.search_page", **question.search)
+    nearby = url_for("organizations.search_page", **question.search, region=region) if region else None
+    return Gap(section, question, answer, everywhere, nearby, regions.region_name(region) if region else None)
+
+
 @bp.get("/<int:assessment_id>")
 @login_required
 def result(assessment_id: int) -> str:
@@ -67,15 +90,9 @@ def result(assessment_id: int) -> str:
     if item is None:
         abort(404)
     region = _region_slug()
-    found_gaps = []
-    for section, question, answer in gaps(item.answers):
-        link = None
-        if question.search is not None:
-            params = dict(question.search)
-            if region:
-                params["region"] = region
-            link = url_for("organizations.search_page", **params)
-        found_gaps.append((section, question, answer, link))
+    found_gaps = [
+        _next_step(section, question, answer, region) for section, question, answer in gaps(item.answers)
+    ]
     strengths = [(s, q) for s in SECTIONS for q in s.questions if item.answers.get(q.key) == "yes"]
     return render_template(
         "assessment/result.html",

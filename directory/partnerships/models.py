@@ -180,4 +180,7 @@ class RequestFeedback(db.Model):
     party: Mapped[str] = mapped_column(String(20))
     respectful: Mapped[bool] = mapped_column(Boolean)  # was the engagement respectful?
     paid_on_time: Mapped[bool | None] = mapped_column(Boolean)  # None: not a paid engagement
+    # The seed's measures of meaningful engagement; None: "don't know" or not answered.
+    input_shaped_decisions: Mapped[bool | None] = mapped_column(Boolean)  # did survivors' input count?
+    development_offered: Mapped[bool | None] = mapped_column(Boolean)  # leadership / professional development
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

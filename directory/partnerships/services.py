@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
-from .. import regions, textrules
+from .. import regions, textrules, vocab
 from ..accounts import standing
 from ..accounts.models import Role, User
 from ..accounts.standing import Hold, Scope
@@ -33,15 +33,7 @@ from .models import (
     RequestState,
 )
 
-ENGAGEMENTS = (
-    "staff-position",
-    "consultant",
-    "trainer",
-    "advisory-board",
-    "speaker",
-    "evaluator",
-    "peer-support",
-)
+ENGAGEMENTS = tuple(vocab.TAXONOMIES["engagement"])
 BASES = ("hourly", "daily", "fixed_fee", "salary")
 MODES = ("remote", "in_person", "both")
 DIVERSITY = ("age", "gender", "race", "national_origin", "sexual_orientation", "disability")
@@ -483,9 +475,15 @@ MIN_GROUP = 5
 
 
 def leave_feedback(
-    request: PartnershipRequest, user: User, respectful: bool, paid_on_time: bool | None
+    request: PartnershipRequest,
+    user: User,
+    respectful: bool,
+    paid_on_time: bool | None,
+    *,
+    input_shaped_decisions: bool | None = None,
+    development_offered: bool | None = None,
 ) -> None:
-    """Each side leaves private feedback once, after completion."""
+    """Each side leaves private feedback once, after completion (None: "don't know" or not answered)."""
     party = party_of(user, request)
     if party is None or request.state is not RequestState.COMPLETED:
         raise RequestError(_("Feedback can be left by either side once the request is completed."))
@@ -500,16 +498,31 @@ def leave_feedback(
         party=party.value,
         respectful=respectful,
         paid_on_time=paid_on_time,
+        input_shaped_decisions=input_shaped_decisions,
+        development_offered=development_offered,
     ):
         raise RequestError(_("Your side has already left feedback on this request."))
 
 
 @dataclass
 class FeedbackGroup:
+    """One side's feedback added up; a share is None when fewer than MIN_GROUP answered that question."""
+
     party: str
     responses: int
-    respectful_share: float | None  # None when there are fewer than MIN_GROUP responses
+    respectful_share: float | None
     paid_on_time_share: float | None
+    input_shaped_share: float | None
+    development_offered_share: float | None
+
+
+def share_of_yes(answers: list[bool | None]) -> float | None:
+    """The share of "yes" among the yes-or-no answers; None when fewer than MIN_GROUP gave one (k-anonymity:
+    a share of four answers or fewer could tell who said what). "Don't know" counts for neither."""
+    given = [a for a in answers if a is not None]
+    if len(given) < MIN_GROUP:
+        return None
+    return sum(given) / len(given)
 
 
 def feedback_summary() -> list[FeedbackGroup]:
@@ -517,20 +530,24 @@ def feedback_summary() -> list[FeedbackGroup]:
     out = []
     for party in Party:
         rows = db.session.execute(
-            sa.select(RequestFeedback.respectful, RequestFeedback.paid_on_time).where(
-                RequestFeedback.party == party.value
-            )
+            sa.select(
+                RequestFeedback.respectful,
+                RequestFeedback.paid_on_time,
+                RequestFeedback.input_shaped_decisions,
+                RequestFeedback.development_offered,
+            ).where(RequestFeedback.party == party.value)
         ).all()
         if len(rows) < MIN_GROUP:
-            out.append(FeedbackGroup(party.value, len(rows), None, None))
+            out.append(FeedbackGroup(party.value, len(rows), None, None, None, None))
             continue
-        paid = [r.paid_on_time for r in rows if r.paid_on_time is not None]
         out.append(
             FeedbackGroup(
                 party.value,
                 len(rows),
-                sum(r.respectful for r in rows) / len(rows),
-                (sum(paid) / len(paid)) if len(paid) >= MIN_GROUP else None,
+                share_of_yes([r.respectful for r in rows]),
+                share_of_yes([r.paid_on_time for r in rows]),
+                share_of_yes([r.input_shaped_decisions for r in rows]),
+                share_of_yes([r.development_offered for r in rows]),
             )
         )
     return out

@@ -302,17 +302,27 @@ def block(request_id: int) -> Response:
     )
 
 
+def _yes_no(name: str) -> bool | None:
+    """A yes-or-no question of the feedback form; anything else ("don't know", not answered) is None."""
+    return {"yes": True, "no": False}.get(request.form.get(name, ""))
+
+
 @bp.post("/requests/<int:request_id>/feedback")
 @login_required
 def feedback(request_id: int) -> Response:
     """Private feedback after completion (admins only ever see it in aggregate)."""
     found = _visible(request_id)
-    paid = request.form.get("paid_on_time")
-    paid_on_time = None if paid not in ("yes", "no") else paid == "yes"
     respectful = request.form.get("respectful") == "yes"
     return _act(
         found,
-        lambda: services.leave_feedback(found, current_user, respectful, paid_on_time),
+        lambda: services.leave_feedback(
+            found,
+            current_user,
+            respectful,
+            _yes_no("paid_on_time"),
+            input_shaped_decisions=_yes_no("input_shaped_decisions"),
+            development_offered=_yes_no("development_offered"),
+        ),
         _("Thank you for your feedback."),
         None,
     )

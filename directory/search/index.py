@@ -32,11 +32,12 @@ from ..organizations.models import (
     TaxonomyTerm,
     organization_term,
 )
+from .params import LIST_FILTERS
 
-#: The facet dimensions, in display order.
-DIMENSIONS = ("region", "country", "focus", "model", "service", "trafficking", "language", "serves")
+#: The facet dimensions, in display order: one per search filter.
+DIMENSIONS = tuple(LIST_FILTERS)
 #: Dimensions that are vocabulary terms; result cards take them from the index (see Dimension.values_of).
-TERM_DIMENSIONS = ("focus", "model", "service", "trafficking")
+TERM_DIMENSIONS = tuple(name for name, taxonomy in LIST_FILTERS.items() if taxonomy is not None)
 
 
 #: Dimensions with at most this many values count with bitsets; larger ones with an entry scan.
@@ -241,7 +242,8 @@ def build_index(session: Session) -> FacetIndex:
     )
     terms = {t.id: (t.taxonomy, t.code) for t in session.scalars(sa.select(TaxonomyTerm))}
     term_pos, term_keep = _locate(ids, term_org)
-    for taxonomy in TERM_DIMENSIONS:
+    for dim in TERM_DIMENSIONS:
+        taxonomy = LIST_FILTERS[dim]
         # This taxonomy's terms only (a code such as "peer-support" can belong to two taxonomies).
         mine = [k for k, term_id in enumerate(term_ids) if terms[term_id][0] == taxonomy]
         local = np.full(len(term_ids), -1, dtype=np.int32)
@@ -249,10 +251,10 @@ def build_index(session: Session) -> FacetIndex:
         codes = local[term_key]
         chosen = term_keep & (codes >= 0)
         values = [terms[term_ids[k]][1] for k in mine]
-        dimensions[taxonomy] = Dimension.from_codes(term_pos[chosen], codes[chosen], values, n)
+        dimensions[dim] = Dimension.from_codes(term_pos[chosen], codes[chosen], values, n)
         # Result cards show these terms: kept per document, in vocabulary order, so loading a page of
         # results needs no query for them.
-        dimensions[taxonomy].store_per_document(list(vocab.TAXONOMIES.get(taxonomy, {})))
+        dimensions[dim].store_per_document(list(vocab.TAXONOMIES.get(str(taxonomy), {})))
     for dim, column in (("language", Language.code), ("serves", ServiceArea.country_code)):
         org_ids, codes, keys = _grouped(session, column, column.class_.organization_id)
         pos, keep = _locate(ids, org_ids)

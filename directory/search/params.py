@@ -24,6 +24,7 @@ LIST_FILTERS: dict[str, str | None] = {
     "focus": "focus",
     "model": "model",
     "service": "service",
+    "engagement": "engagement",
     "trafficking": "trafficking",
     "language": None,
     "serves": None,
@@ -88,6 +89,10 @@ class SearchParams:
         if params.per_page != _DEFAULT_PER_PAGE:
             args["per_page"] = params.per_page
         return args
+
+    def without_filters(self) -> dict[str, Any]:
+        """Arguments for this search with every filter removed (back to the first page)."""
+        return self.to_args(page=1, **{name: [] for name in LIST_FILTERS})
 
     def toggled(self, name: str, value: str) -> dict[str, Any]:
         """Arguments for this search with ``value`` of filter ``name`` switched on or off."""
