@@ -2,7 +2,7 @@
 development was offered.
 
 Revision ID: d2a6f4c81b37
-Revises: 7e3f1a9c2d44
+Revises: b5d2e8f14a37
 Create Date: 2026-11-30 20:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd2a6f4c81b37'
-down_revision = '7e3f1a9c2d44'
+down_revision = 'b5d2e8f14a37'
 branch_labels = None
 depends_on = None
 
