@@ -330,13 +330,15 @@ def two_factor() -> str | Response | tuple[str, int]:
                     return render_template("accounts/recovery_codes.html", codes=codes, next=target)
                 return redirect(target or url_for("accounts.account"))
             form.code.errors = [_("That code is not right, or has already been used. Try the next one.")]
+    uri = totp.provisioning_uri(user, secret) if secret else None
     return (
         render_template(
             "accounts/two_factor.html",
             form=form,
             setting_up=setting_up,
             secret=secret,
-            uri=totp.provisioning_uri(user, secret) if secret else None,
+            uri=uri,
+            qr_code=totp.qr_code_svg(uri) if uri else None,
         ),
         status,
     )

@@ -1,0 +1,241 @@
+"""The rest of the journey: the partnership request page (labels, actions, confirmation, safety), sorting
+by distance without a place, the admin's QR code, the public pages, and where sign-in lands."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from directory.accounts.models import User
+from directory.agencies.models import Agency, AgencyStatus, AgencyType
+from directory.extensions import db
+from directory.organizations.models import Organization
+from directory.partnerships import vocabulary
+from directory.partnerships.models import (
+    ENDING_STATES,
+    REQUEST_TRANSITIONS,
+    AgencyBlock,
+    Notification,
+    PartnershipRequest,
+    RequestState,
+)
+from directory.partnerships.services import RequestDraft, send_requests
+
+from .conftest import PASSWORD
+
+
+@pytest.fixture
+def app(app: Flask) -> Flask:
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, f"{email} could not sign in"
+    return client
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees: the page without its tags (attribute values, such as a button's value, go)."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def parties(make_org: Callable[..., Organization], make_user: Callable[..., User]) -> dict:
+    agency = Agency(
+        name="Labour Ministry",
+        agency_type=AgencyType.GOVERNMENT,
+        country_code="CM",
+        status=AgencyStatus.VERIFIED,
+    )
+    db.session.add(agency)
+    db.session.commit()
+    org = make_org(name="Douala Circle")
+    return {
+        "org": org,
+        "agency_user": make_user("agency_member", email="officer@example.org", agency_id=agency.id),
+        "org_user": make_user("org_member", email="ama@example.org", organization_id=org.id),
+    }
+
+
+#: A request with every detail filled in, most of them stored as values that are not words.
+EVERYTHING = RequestDraft(
+    title="Labour inspection training",
+    summary="Design and deliver training for inspectors.",
+    stages=["design", "evaluation"],
+    maturity="near_final",
+    engagement="staff-position",
+    paid=True,
+    amount=Decimal("1500.00"),
+    currency="EUR",
+    basis="fixed_fee",
+    respond_by=date(2099, 12, 18),
+    start_date=date(2100, 1, 11),
+    end_date=date(2100, 3, 5),
+    mode="in_person",
+    place="Douala",
+    languages=["fr", "dua"],
+    concerns=["sex", "labor"],
+    perspectives=["sex", "labor"],
+    diversity=["national_origin", "sexual_orientation"],
+    asks_personal_story=False,
+    commitments=["no_story_required", "support_person", "right_to_withdraw"],
+)
+
+#: Every stored value of EVERYTHING that is not already a word a reader would use.
+RAW_VALUES = [
+    "near_final",
+    "staff-position",
+    "fixed_fee",
+    "in_person",
+    "national_origin",
+    "sexual_orientation",
+    "no_story_required",
+    "support_person",
+    "right_to_withdraw",
+    "more_info_requested",
+]
+
+
+def send(parties: dict, draft: RequestDraft = EVERYTHING, *, as_draft: bool = False) -> PartnershipRequest:
+    [sent] = send_requests(
+        parties["agency_user"], [parties["org"]], draft, "journey-token", date(2099, 1, 4), as_draft=as_draft
+    )
+    db.session.commit()
+    return sent
+
+
+def test_every_step_has_a_name_and_every_ending_is_confirmed_first() -> None:
+    assert set(vocabulary.ACTIONS) == set(REQUEST_TRANSITIONS)
+    assert vocabulary.CONFIRM_FIRST == ENDING_STATES == set(vocabulary.CONFIRMATIONS)
+
+
+def test_the_request_page_shows_every_detail_by_its_label(app: Flask, parties: dict, outbox) -> None:
+    request = send(parties)
+    member = signed_in(app, "ama@example.org")
+    member.post(f"/requests/{request.id}/move", data={"to": "more_info_requested"})
+    agency = signed_in(app, "officer@example.org")
+    page = agency.get(f"/requests/{request.id}").get_data(as_text=True)
+    text = visible_text(page)
+    for label in (
+        "Program development and design, Evaluation",
+        "Nearly final",
+        "Staff position",
+        "€1,500.00, a fixed fee",
+        "Dec 18, 2099",
+        "Jan 11, 2100",
+        "Mar 5, 2100",
+        "In person · Douala",
+        "French, Duala",
+        "Sex trafficking, Labor trafficking",
+        "National origin, Sexual orientation",
+        "No one is required to share their personal story, A support person is welcome, The right to",
+        "more information requested",
+    ):
+        assert label in text, label
+    listing = visible_text(agency.get("/requests").get_data(as_text=True))
+    mail = "\n".join(outbox())
+    assert "more information requested" in mail
+    for where, shown in (("the request page", text), ("the list", listing), ("the emails", mail)):
+        for raw in RAW_VALUES:
+            assert raw not in shown, f"{raw} shown on {where}"
+
+
+def test_the_organization_decides_with_named_actions_and_blocks_apart(app: Flask, parties: dict) -> None:
+    request = send(parties)
+    member = signed_in(app, "ama@example.org")
+    page = member.get(f"/requests/{request.id}").get_data(as_text=True)
+    decision = re.search(r'<section class="decision".*?</section>', page, re.S).group(0)
+    buttons = re.findall(r"<button[^>]*>([^<]+)</button>", decision)
+    assert buttons == ["Accept", "Decline", "Ask for more information"]
+    safety = re.search(r'<section class="safety".*?</section>', page, re.S).group(0)
+    assert ">Safety</h2>" in safety and "Block this agency" in safety
+    assert "Block this agency" not in decision
+    agency = signed_in(app, "officer@example.org")
+    mine = agency.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert re.findall(r'<button[^>]*name="to"[^>]*>([^<]+)</button>', mine) == ["Withdraw"]
+    assert 'class="safety"' not in mine
+
+
+def test_declining_asks_for_confirmation_first_without_javascript(app: Flask, parties: dict) -> None:
+    request = send(parties)
+    member = signed_in(app, "ama@example.org")
+    asked = member.post(
+        f"/requests/{request.id}/move", data={"to": "declined", "from": "sent", "note": "Sorry."}
+    )
+    assert asked.status_code == 200
+    page = asked.get_data(as_text=True)
+    assert "Decline this request?" in page and "cannot be undone" in page
+    form = re.search(r'<form method="post" action="([^"]+)">(.*?)</form>', page, re.S)
+    assert form.group(1) == f"/requests/{request.id}/move"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form.group(2)))
+    del fields["csrf_token"]
+    assert fields == {"confirmed": "yes", "to": "declined", "from": "sent"}
+    assert ">Sorry.</textarea>" in form.group(2)  # the note typed on the request page is kept
+    assert f'href="/requests/{request.id}"' in form.group(2)  # and a way back
+    db.session.refresh(request)
+    assert request.state is RequestState.SENT  # nothing happens until confirmed
+    member.post(f"/requests/{request.id}/move", data={**fields, "note": "Sorry."})
+    db.session.refresh(request)
+    assert request.state is RequestState.DECLINED and request.events[-1].note == "Sorry."
+
+
+def test_accepting_needs_no_confirmation_but_says_what_it_shares(app: Flask, parties: dict) -> None:
+    request = send(parties)
+    member = signed_in(app, "ama@example.org")
+    page = member.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "Accepting shows this agency the contact details" in page
+    member.post(f"/requests/{request.id}/move", data={"to": "accepted", "from": "sent"})
+    db.session.refresh(request)
+    assert request.state is RequestState.ACCEPTED
+
+
+def test_blocking_asks_for_confirmation_first(app: Flask, parties: dict) -> None:
+    request = send(parties)
+    member = signed_in(app, "ama@example.org")
+    blocks = sa.select(sa.func.count(AgencyBlock.id))
+    asked = member.post(f"/requests/{request.id}/block")
+    assert asked.status_code == 200 and "Block Labour Ministry?" in asked.get_data(as_text=True)
+    assert db.session.scalar(blocks) == 0
+    member.post(f"/requests/{request.id}/block", data={"confirmed": "yes"})
+    assert db.session.scalar(blocks) == 1
+    page = member.get(f"/requests/{request.id}").get_data(as_text=True)
+    assert "You have blocked this agency" in page and ">Block this agency</button>" not in page
+
+
+def test_withdrawing_a_draft_tells_the_organization_nothing(app: Flask, parties: dict) -> None:
+    request = send(parties, as_draft=True)
+    agency = signed_in(app, "officer@example.org")
+    agency.post(f"/requests/{request.id}/move", data={"to": "withdrawn", "confirmed": "yes"})
+    db.session.refresh(request)
+    assert request.state is RequestState.WITHDRAWN
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_setting_up_the_second_factor_shows_a_qr_code_the_policy_allows(
+    app: Flask, make_user: Callable[..., User]
+) -> None:
+    from directory.accounts.two_factor import provisioning_uri, qr_code_svg
+
+    from .test_security_headers import INLINE
+
+    admin = make_user("admin", email="admin@example.org")
+    client = app.test_client()
+    client.post("/login", data={"email": "admin@example.org", "password": PASSWORD})
+    assert "<svg" not in client.get("/login/second-factor").get_data(as_text=True)  # not before set-up
+    page = client.post("/login/second-factor", data={"action": "setup"}, follow_redirects=True)
+    html = page.get_data(as_text=True)
+    secret = re.search(r"<code>([A-Z2-7]{16,})</code>", html).group(1)
+    shown = re.search(r'<div class="qr" role="img" aria-label="[^"]+">(<svg .*?</svg>)</div>', html, re.S)
+    assert shown, "no QR code beside the key"
+    assert shown.group(1) == str(qr_code_svg(provisioning_uri(admin, secret)))  # it encodes the key's address
+    assert [what for what, pattern in INLINE.items() if pattern.search(shown.group(1))] == []
