@@ -239,3 +239,28 @@ def test_setting_up_the_second_factor_shows_a_qr_code_the_policy_allows(
     assert shown, "no QR code beside the key"
     assert shown.group(1) == str(qr_code_svg(provisioning_uri(admin, secret)))  # it encodes the key's address
     assert [what for what, pattern in INLINE.items() if pattern.search(shown.group(1))] == []
+
+
+def test_sorting_by_distance_without_a_place_says_what_to_do_and_still_shows_results(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    make_org(name="Douala Circle")
+    page = client.get("/organizations", query_string={"sort": "distance", "q": "circle"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'class="notice" role="status">Sorting by distance needs a place' in html
+    assert "Douala Circle" in html and "1 organization" in html
+    assert '<option value="distance" selected>' not in html  # the form shows the order in force
+    api = client.get("/api/v1/organizations", query_string={"sort": "distance"})
+    assert api.status_code == 400 and api.json["param"] == "sort"  # a program is told plainly
+
+
+def test_the_within_default_is_the_same_on_the_home_and_search_pages(app: Flask, client: FlaskClient) -> None:
+    def chosen(path: str) -> list[str]:
+        html = client.get(path).get_data(as_text=True)
+        select = re.search(r'<select id="radius_km".*?</select>', html, re.S).group(0)
+        return re.findall(r'<option value="(\d+)" selected>', select)
+
+    assert chosen("/") == chosen("/organizations") == [str(app.config["SEARCH_DEFAULT_RADIUS_KM"])]
+    app.config["SEARCH_DEFAULT_RADIUS_KM"] = 300  # one setting moves both
+    assert chosen("/") == chosen("/organizations") == ["300"]
