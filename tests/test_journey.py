@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -239,6 +240,9 @@ def test_setting_up_the_second_factor_shows_a_qr_code_the_policy_allows(
     assert shown, "no QR code beside the key"
     assert shown.group(1) == str(qr_code_svg(provisioning_uri(admin, secret)))  # it encodes the key's address
     assert [what for what, pattern in INLINE.items() if pattern.search(shown.group(1))] == []
+    done = client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()})
+    landing = 'href="/admin/">I have saved them: continue'  # an admin lands on the review queue
+    assert landing in done.get_data(as_text=True)
 
 
 def test_sorting_by_distance_without_a_place_says_what_to_do_and_still_shows_results(
@@ -264,3 +268,19 @@ def test_the_within_default_is_the_same_on_the_home_and_search_pages(app: Flask,
     assert chosen("/") == chosen("/organizations") == [str(app.config["SEARCH_DEFAULT_RADIUS_KM"])]
     app.config["SEARCH_DEFAULT_RADIUS_KM"] = 300  # one setting moves both
     assert chosen("/") == chosen("/organizations") == ["300"]
+
+
+def test_signing_in_lands_each_person_where_their_work_is(
+    app: Flask, parties: dict, make_user: Callable[..., User]
+) -> None:
+    def lands(email: str, query: str = "") -> str:
+        response = app.test_client().post(f"/login{query}", data={"email": email, "password": PASSWORD})
+        assert response.status_code == 302
+        return response.location
+
+    assert lands("ama@example.org") == "/my/organization"  # the organization's listing
+    assert lands("officer@example.org") == "/requests"  # the agency's requests
+    assert lands("ama@example.org", "?next=/requests") == "/requests"  # a safe next wins
+    assert lands("officer@example.org", "?next=https://evil.example/") == "/requests"  # an unsafe one: no
+    make_user("org_member", email="alone@example.org")  # a member of nothing yet
+    assert lands("alone@example.org") == "/account"
