@@ -70,6 +70,13 @@ ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "admin": 200}
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("pages.home", "GET"): ALL,
     ("pages.about", "GET"): ALL,
+    ("pages.privacy", "GET"): ALL,
+    ("pages.accessibility", "GET"): ALL,
+    ("pages.terms", "GET"): ALL,
+    ("pages.contact", "GET"): ALL,
+    ("pages.favicon", "GET"): ALL,
+    ("pages.robots", "GET"): ALL,
+    ("pages.sitemap", "GET"): ALL,
     ("organizations.search_page", "GET"): ALL,
     ("organizations.profile", "GET"): ALL,
     ("api.organizations", "GET"): ALL,

@@ -284,3 +284,129 @@ def test_signing_in_lands_each_person_where_their_work_is(
     assert lands("officer@example.org", "?next=https://evil.example/") == "/requests"  # an unsafe one: no
     make_user("org_member", email="alone@example.org")  # a member of nothing yet
     assert lands("alone@example.org") == "/account"
+
+
+PUBLIC_PAGES = {
+    "/privacy": "Privacy notice",
+    "/accessibility": "Accessibility statement",
+    "/terms": "Terms of use",
+    "/contact": "Contact",
+}
+
+
+def test_the_public_pages_are_linked_from_every_footer(client: FlaskClient) -> None:
+    for path in ("/", "/organizations", "/login", *PUBLIC_PAGES):
+        html = client.get(path).get_data(as_text=True)
+        footer = re.search(r'<footer class="site-footer">.*?</footer>', html, re.S).group(0)
+        for target, title in PUBLIC_PAGES.items():
+            assert f'<a href="{target}">{title}</a>' in footer, (path, target)
+    for target, title in PUBLIC_PAGES.items():
+        page = client.get(target)
+        assert page.status_code == 200 and f"<h1>{title}</h1>" in page.get_data(as_text=True)
+
+
+def test_the_privacy_notice_says_how_to_delete_and_who_sees_what(client: FlaskClient) -> None:
+    text = visible_text(client.get("/privacy").get_data(as_text=True))
+    for words in (
+        "What is stored",
+        "Who sees what",
+        "How to delete it",
+        "Delete your account",
+        "no analytics",
+    ):
+        assert words in text, words
+
+
+def test_the_contact_page_shows_the_configured_address(app: Flask, client: FlaskClient) -> None:
+    assert "mailto:" not in client.get("/contact").get_data(as_text=True)  # none made up
+    app.config["CONTACT_EMAIL"] = "team@directory.example"
+    html = client.get("/contact").get_data(as_text=True)
+    assert '<a href="mailto:team@directory.example">team@directory.example</a>' in html
+
+
+def test_registering_is_reachable_from_the_home_page_and_the_navigation(
+    app: Flask, client: FlaskClient, parties: dict
+) -> None:
+    links = (
+        'href="/register/organization">Register your organization',
+        'href="/register/agency">Register as',
+    )
+    home = client.get("/").get_data(as_text=True)
+    main = re.search(r'<main id="main".*?</main>', home, re.S).group(0)
+    for html in (main, re.search(r'<nav aria-label="Main">.*?</nav>', home, re.S).group(0)):
+        assert all(link in html for link in links)
+    search_nav = re.search(
+        r'<nav aria-label="Main">.*?</nav>', client.get("/about").get_data(as_text=True), re.S
+    )
+    assert all(link in search_nav.group(0) for link in links)
+    member_nav = signed_in(app, "ama@example.org").get("/about").get_data(as_text=True)
+    assert "Register your organization" not in re.search(
+        r'<nav aria-label="Main">.*?</nav>', member_nav, re.S
+    ).group(0)
+
+
+def test_favicon_is_a_small_real_icon_served_here(client: FlaskClient) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/vnd.microsoft.icon"
+    data = response.get_data()
+    assert data[:4] == b"\x00\x00\x01\x00" and int.from_bytes(data[4:6], "little") >= 1  # an ICO header
+    assert len(data) < 5_000
+    assert '<link rel="icon" href="/favicon.ico"' in client.get("/").get_data(as_text=True)
+
+
+def _robots_allows(robots: str, path: str) -> bool:
+    """Whether a crawler may fetch ``path``: the longest matching rule wins, ``*`` matches anything."""
+    best, allowed = -1, True
+    for line in robots.splitlines():
+        field, _, value = line.partition(":")
+        value = value.strip()
+        if field.strip().lower() not in ("allow", "disallow") or not value:
+            continue
+        if re.match(".*".join(map(re.escape, value.split("*"))), path) and len(value) > best:
+            best, allowed = len(value), field.strip().lower() == "allow"
+    return allowed
+
+
+def test_robots_keeps_crawlers_out_of_every_private_area(app: Flask, client: FlaskClient) -> None:
+    from directory.pages.views import PUBLIC_PAGES as SITEMAP_PAGES
+
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert robots.startswith("User-agent: *") and "Sitemap: http://localhost/sitemap.xml" in robots
+    public = {
+        *SITEMAP_PAGES,
+        "organizations.profile",
+        "pages.favicon",
+        "pages.robots",
+        "pages.sitemap",
+        "static",
+    }
+    for rule in app.url_map.iter_rules():
+        path = re.sub(r"<[^>]+>", "x", rule.rule)
+        assert _robots_allows(robots, path) is (rule.endpoint in public), rule.rule
+    assert not _robots_allows(robots, "/organizations?focus=micro-finance&country=CM")  # no endless facets
+
+
+def test_the_sitemap_lists_the_public_pages_and_only_published_profiles(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    from directory.organizations.models import ListingStatus
+
+    shown = make_org(name="Published Circle")
+    make_org(name="Hidden Place Circle", location_precision="hidden")  # published, its place private
+    never = [
+        make_org(name=f"Not public {status.value}", status=status)
+        for status in ListingStatus
+        if status is not ListingStatus.APPROVED
+    ]
+    never.append(make_org(name="Demo Circle", is_demo=True))  # fictional: not for search engines
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    xml = response.get_data(as_text=True)
+    locations = re.findall(r"<loc>([^<]+)</loc>", xml)
+    assert "http://localhost/organizations/published-circle" in locations
+    assert "http://localhost/organizations/hidden-place-circle" in locations
+    for org in never:
+        assert org.slug not in xml, org.name
+    for path in ("/", "/about", "/organizations", "/privacy", "/accessibility", "/terms", "/contact"):
+        assert f"http://localhost{path}" in locations
+    assert re.search(rf"<loc>[^<]*/{shown.slug}</loc><lastmod>\d{{4}}-\d\d-\d\d</lastmod>", xml)
