@@ -11,6 +11,7 @@ from decimal import Decimal
 import pyotp
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -31,9 +32,21 @@ from directory.partnerships.services import RequestDraft, send_requests
 
 from .conftest import PASSWORD
 
+#: argon2id is slow on purpose; these tests care where signing in leads, not how a password is hashed.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    """The fixture users' password, hashed cheaply (the conftest's is hashed at full cost)."""
+    return FAST_HASHER.hash(PASSWORD)
+
 
 @pytest.fixture
-def app(app: Flask) -> Flask:
+def app(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    from directory.accounts import passwords
+
+    monkeypatch.setattr(passwords, "HASHER", FAST_HASHER)
     app.config["WTF_CSRF_ENABLED"] = False
     return app
 
