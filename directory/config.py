@@ -104,6 +104,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "1") == "1",
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Survivor-Led Partnership Directory <no-reply@localhost>"),
+        # Where people write to the directory's operators (the contact page; none shown when empty).
+        "CONTACT_EMAIL": os.environ.get("CONTACT_EMAIL", ""),
         # The queue (flask send-mail): tries per message before giving up (waiting 2, 4, 8... minutes).
         "MAIL_MAX_ATTEMPTS": _env_int("MAIL_MAX_ATTEMPTS", 5),
         # Partnership-request notices to one person per hour; the rest go as one digest an hour later.

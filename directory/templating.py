@@ -6,12 +6,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, get_locale
 
 from . import regions, vocab
 from .forms import invalid_fields
 from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
 from .partnerships.checks import stored_wording
+from .partnerships.vocabulary import action_label, term_label, term_labels
 
 
 def _unread() -> int:
@@ -64,6 +65,7 @@ def register(app: Flask) -> None:
             "get_locale": get_locale,
             "format_date": format_date,
             "format_datetime": format_datetime,
+            "format_currency": format_currency,
             "unread_requests": _unread,
             "standing_notice": _standing_notice,
             "state_label": state_label,
@@ -80,4 +82,7 @@ def register(app: Flask) -> None:
             "search_url": search_url,
             "invalid_fields": invalid_fields,
             "finding_wording": stored_wording,
+            "request_term": term_label,  # a partnership request's values, by their labels
+            "request_terms": term_labels,
+            "action_label": action_label,  # a step on a request, named as its button says it
         }

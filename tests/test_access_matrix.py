@@ -70,6 +70,13 @@ ADMIN_ONLY = {**dict.fromkeys(ROLES, 403), "anonymous": 302, "admin": 200}
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("pages.home", "GET"): ALL,
     ("pages.about", "GET"): ALL,
+    ("pages.privacy", "GET"): ALL,
+    ("pages.accessibility", "GET"): ALL,
+    ("pages.terms", "GET"): ALL,
+    ("pages.contact", "GET"): ALL,
+    ("pages.favicon", "GET"): ALL,
+    ("pages.robots", "GET"): ALL,
+    ("pages.sitemap", "GET"): ALL,
     ("organizations.search_page", "GET"): ALL,
     ("organizations.profile", "GET"): ALL,
     ("api.organizations", "GET"): ALL,
@@ -142,8 +149,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("partnerships.show", "GET"): REQUEST_PARTIES,
     # no step named: parties are sent back to the request, unchanged; others learn nothing
     ("partnerships.move", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
-    # blocking: only the organization acts; the agency and admins are sent back, unchanged
-    ("partnerships.block", "POST"): {**REQUEST_PARTIES, "org_a": 302, "agency_verified": 302, "admin": 302},
+    # blocking: the organization is asked to confirm first; the agency and admins are sent back, unchanged
+    ("partnerships.block", "POST"): {**REQUEST_PARTIES, "org_a": 200, "agency_verified": 302, "admin": 302},
     ("partnerships.feedback", "POST"): {
         **REQUEST_PARTIES,
         "org_a": 302,
@@ -173,7 +180,6 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
 CHANGES_ALLOWED = {
     ("workspace.requests_setting", "org_a"),  # an empty form means "pause"
     ("workspace.requests_setting", "org_b"),
-    ("partnerships.block", "org_a"),  # organization A blocks the agency behind its request
     ("workspace.confirm_current", "org_a"),
     ("workspace.confirm_current", "org_b"),
     ("partnerships.mark_read", "org_a"),  # those who see the request mark their notices about it read

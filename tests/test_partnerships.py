@@ -254,7 +254,7 @@ def test_the_whole_path_through_the_pages(app: Flask, parties: dict) -> None:
     member.post(f"/requests/{request_id}/move", data={"to": "accepted"})
     assert "+1 555 0110" in agency.get(f"/organizations/{org.slug}").get_data(as_text=True)
     member.post(f"/requests/{request_id}/move", data={"to": "in_progress"})
-    agency.post(f"/requests/{request_id}/move", data={"to": "completed"})
+    agency.post(f"/requests/{request_id}/move", data={"to": "completed", "confirmed": "yes"})
     page = agency.get(f"/requests/{request_id}").get_data(as_text=True)
     assert "completed" in page and "Which dates?" in page and "January." in page
     assert "Private feedback" in page
@@ -355,7 +355,7 @@ def test_pausing_and_blocking_through_the_pages(app: Flask, parties: dict) -> No
     request_id = db.session.scalar(sa.select(PartnershipRequest.id))
     refused = agency.post(f"/requests/{request_id}/block", follow_redirects=True)
     assert "Only the organization" in refused.get_data(as_text=True)
-    member.post(f"/requests/{request_id}/block")
+    member.post(f"/requests/{request_id}/block", data={"confirmed": "yes"})
     blocked = agency.get(f"/organizations/{org.slug}/request").get_data(as_text=True)
     assert "not taking requests at the moment" in blocked  # the same words as a pause
     other = app.test_client()

@@ -230,7 +230,7 @@ def test_suspending_an_agency_holds_its_open_sessions_at_their_next_request(
     assert agency_client.get("/account").status_code == 200
     refused = agency_client.post(f"/requests/{request_id}/messages", data={"body": "Hello?"})
     assert "Your agency is suspended" in field_error(refused)
-    agency_client.post(f"/requests/{request_id}/move", data={"to": "withdrawn"})
+    agency_client.post(f"/requests/{request_id}/move", data={"to": "withdrawn", "confirmed": "yes"})
     edited = agency_client.post(
         "/my/agency",
         data={"name": "New Name", "agency_type": "government", "country_code": "KE", "description": ""},
@@ -265,7 +265,7 @@ def test_the_organization_sees_a_suspended_agency_and_sends_it_nothing(
     assert "This agency is suspended" in field_error(refused)
     member.post(f"/requests/{request_id}/move", data={"to": "accepted"})
     assert db.session.get(PartnershipRequest, request_id).state is RequestState.SENT
-    member.post(f"/requests/{request_id}/move", data={"to": "declined", "from": "sent"})
+    member.post(f"/requests/{request_id}/move", data={"to": "declined", "from": "sent", "confirmed": "yes"})
     assert db.session.get(PartnershipRequest, request_id).state is RequestState.DECLINED
     assert count(RequestMessage) == 0
     assert count(Notification, Notification.user_id == world["officer"].id) == 0
@@ -341,7 +341,9 @@ def test_the_agency_sees_a_suspended_organization_and_sends_it_nothing(
     assert re.search(r"Douala Circle <span class=\"badge badge-hold\">suspended</span>", listing)
     refused = agency_client.post(f"/requests/{request_id}/messages", data={"body": "Hello?"})
     assert "This organization's listing is suspended" in field_error(refused)
-    agency_client.post(f"/requests/{request_id}/move", data={"to": "withdrawn", "from": "sent"})
+    agency_client.post(
+        f"/requests/{request_id}/move", data={"to": "withdrawn", "from": "sent", "confirmed": "yes"}
+    )
     assert db.session.get(PartnershipRequest, request_id).state is RequestState.WITHDRAWN
     assert count(RequestMessage) == 0
     assert count(Notification, Notification.user_id == world["ama"].id) == 0

@@ -36,7 +36,7 @@ from .forms import (
     TwoFactorForm,
 )
 from .loader import load_user
-from .models import User
+from .models import Role, User
 from .services import AccountError, LoginThrottledError, Person
 
 bp = Blueprint("accounts", __name__)
@@ -52,6 +52,18 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+def landing_page(user: User) -> str:
+    """Where signing in leads when no ``next`` was given: an organization's member to its listing, an
+    agency's member to its requests, an admin to the review queue, anyone else to their account."""
+    if user.role is Role.ORG_MEMBER and user.organization_id is not None:
+        return url_for("workspace.dashboard")
+    if user.role is Role.AGENCY_MEMBER and user.agency_id is not None:
+        return url_for("partnerships.index")
+    if user.role is Role.ADMIN:
+        return url_for("admin.queue")
+    return url_for("accounts.account")
 
 
 _ORG_FIELDS = {"name": "org_name", "country_code": "country_code", "city": "city"}
@@ -163,7 +175,7 @@ def login() -> str | Response | tuple[str, int]:
             if user is not None:
                 login_user(user)  # Flask-Login renews the session identifier here
                 session_limits.begin()
-                return redirect(safe_next(request.args.get("next")) or url_for("accounts.account"))
+                return redirect(safe_next(request.args.get("next")) or landing_page(user))
             form.password.errors = [_("That email address and password do not match an account.")]
     return render_template("accounts/login.html", form=form), status
 
@@ -372,16 +384,20 @@ def two_factor() -> str | Response | tuple[str, int]:
                 login_user(user)
                 session_limits.begin()
                 if isinstance(codes, list):  # just set up: show the recovery codes, once
-                    return render_template("accounts/recovery_codes.html", codes=codes, next=target)
-                return redirect(target or url_for("accounts.account"))
+                    return render_template(
+                        "accounts/recovery_codes.html", codes=codes, next=target or landing_page(user)
+                    )
+                return redirect(target or landing_page(user))
             form.code.errors = [_("That code is not right, or has already been used. Try the next one.")]
+    uri = totp.provisioning_uri(user, secret) if secret else None
     return (
         render_template(
             "accounts/two_factor.html",
             form=form,
             setting_up=setting_up,
             secret=secret,
-            uri=totp.provisioning_uri(user, secret) if secret else None,
+            uri=uri,
+            qr_code=totp.qr_code_svg(uri) if uri else None,
         ),
         status,
     )
@@ -439,7 +455,7 @@ def accept_invitation(token: str) -> str | Response | tuple[str, int]:
             login_user(user)
             session_limits.begin()
             flash(_("Welcome. You are now a member."), "success")
-            return redirect(url_for("accounts.account"))
+            return redirect(landing_page(user))
     hold = invitations.hold_on_invitation(invitation)
     return render_template(
         "accounts/accept_invitation.html",

@@ -10,6 +10,7 @@ own members see them all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -160,3 +161,21 @@ def profile_for(slug: str, viewer: Any | None) -> tuple[Organization, Contacts] 
     if contacts.restricted_shown and getattr(viewer, "agency_id", None) is not None:
         record(viewer, "contact.view", "organization", org.id, after={"agency_id": viewer.agency_id})
     return org, contacts
+
+
+#: At most this many addresses in one sitemap (the sitemap protocol's limit).
+SITEMAP_LIMIT = 50_000
+
+
+def sitemap_listings() -> list[tuple[str, datetime]]:
+    """(slug, last change) of the listings a search engine may be pointed at: the published ones, as
+    :func:`public_organization` defines them, without the fictional demo listings; newest changes first."""
+    return [
+        (slug, updated)
+        for slug, updated in db.session.execute(
+            sa.select(Organization.slug, Organization.updated_at)
+            .where(Organization.status == ListingStatus.APPROVED, Organization.is_demo.is_(False))
+            .order_by(Organization.updated_at.desc(), Organization.id)
+            .limit(SITEMAP_LIMIT)
+        )
+    ]

@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import regions
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
-from ..search import SearchParamError, SearchParams, parse_params, search
+from ..search import DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params, search
 from .public import profile_for
 
 bp = Blueprint("organizations", __name__)
@@ -18,11 +18,22 @@ bp = Blueprint("organizations", __name__)
 @bp.get("/organizations")
 def search_page() -> tuple[str, int] | str:
     """Search with filters, facet counts and pagination; errors are shown beside the form."""
-    error, suggestions = None, []
+    error, suggestions, notice = None, [], None
     params: SearchParams | None = None
     results = None
+    args = request.args
     try:
-        params = parse_params(request.args, current_app.config)
+        try:
+            params = parse_params(args, current_app.config)
+        except DistanceWithoutPlaceError:
+            # Not worth a page of nothing: the results in their usual order, and what to do instead.
+            notice = _(
+                "Sorting by distance needs a place: type a city or country in “Near”. "
+                "Until then, the results are in their usual order."
+            )
+            args = args.copy()
+            args.poplist("sort")
+            params = parse_params(args, current_app.config)
         results = search(params)
     except SearchParamError as exc:
         error = {"param": exc.param, "message": exc.message}
@@ -42,7 +53,8 @@ def search_page() -> tuple[str, int] | str:
             results=results,
             error=error,
             suggestions=suggestions,
-            args=request.args,
+            notice=notice,
+            args=args,
             continents=regions.regions(),
         ),
         status,

@@ -19,9 +19,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from .. import vocab
 from ..forms import Form
 from ..workspace.forms import CheckboxesField
+from . import vocabulary as words
 from .models import PartnershipRequest
 
 
@@ -76,56 +76,14 @@ class RequestForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.stages.choices = _choices(
-            [
-                ("design", _l("Program development and design")),
-                ("implementation", _l("Implementation")),
-                ("evaluation", _l("Evaluation")),
-            ]
-        )
-        self.maturity.choices = _choices(
-            [
-                ("idea", _l("An idea")),
-                ("early_draft", _l("An early draft")),
-                ("near_final", _l("Nearly final")),
-                ("final", _l("Final")),
-            ]
-        )
-        self.engagement.choices = _choices(list(vocab.TAXONOMIES["engagement"].items()))
+        self.stages.choices = _choices(list(words.STAGES.items()))
+        self.maturity.choices = _choices(list(words.MATURITIES.items()))
+        self.engagement.choices = _choices(list(words.ENGAGEMENTS.items()))
         self.paid.choices = _choices([("yes", _l("Paid")), ("no", _l("Unpaid"))])
-        self.basis.choices = _choices(
-            [
-                ("", _l("Choose")),
-                ("hourly", _l("by the hour")),
-                ("daily", _l("by the day")),
-                ("fixed_fee", _l("a fixed fee")),
-                ("salary", _l("a salary")),
-            ]
-        )
-        self.mode.choices = _choices(
-            [("remote", _l("Remote")), ("in_person", _l("In person")), ("both", _l("Both"))]
-        )
-        forms = [("sex", _l("Sex trafficking")), ("labor", _l("Labor trafficking"))]
-        self.concerns.choices = _choices(forms)
-        self.perspectives.choices = _choices(forms)
-        self.diversity.choices = _choices(
-            [
-                ("age", _l("Age")),
-                ("gender", _l("Gender")),
-                ("race", _l("Race")),
-                ("national_origin", _l("National origin")),
-                ("sexual_orientation", _l("Sexual orientation")),
-                ("disability", _l("Disability")),
-            ]
-        )
+        self.basis.choices = _choices([("", _l("Choose")), *words.BASES.items()])
+        self.mode.choices = _choices(list(words.MODES.items()))
+        self.concerns.choices = _choices(list(words.FORMS.items()))
+        self.perspectives.choices = _choices(list(words.FORMS.items()))
+        self.diversity.choices = _choices(list(words.DIVERSITY.items()))
         self.asks_personal_story.choices = _choices([("no", _l("No")), ("yes", _l("Yes"))])
-        self.commitments.choices = _choices(
-            [
-                ("no_story_required", _l("No one is required to share their personal story")),
-                ("confidentiality", _l("Confidentiality")),
-                ("support_person", _l("A support person is welcome")),
-                ("flexible_scheduling", _l("Flexible scheduling")),
-                ("accessibility", _l("Accessibility accommodations")),
-                ("right_to_withdraw", _l("The right to withdraw")),
-            ]
-        )
+        self.commitments.choices = _choices(list(words.COMMITMENTS.items()))

@@ -11,14 +11,16 @@ import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
-from .. import regions, textrules, vocab
+from .. import regions, textrules
 from ..accounts import standing
 from ..accounts.models import Role, User
 from ..accounts.standing import Hold, Scope
 from ..audit.services import record
 from ..db import insert_once, now_utc, update_if
 from ..extensions import db
+from ..labels import state_label
 from ..organizations.models import ListingStatus, Organization
+from . import vocabulary as words
 from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
 from .models import (
     ENDING_STATES,
@@ -32,12 +34,6 @@ from .models import (
     RequestMessage,
     RequestState,
 )
-
-ENGAGEMENTS = tuple(vocab.TAXONOMIES["engagement"])
-BASES = ("hourly", "daily", "fixed_fee", "salary")
-MODES = ("remote", "in_person", "both")
-DIVERSITY = ("age", "gender", "race", "national_origin", "sexual_orientation", "disability")
-FORMS = ("sex", "labor")
 
 
 class RequestError(ValueError):
@@ -115,9 +111,10 @@ def _check_project(draft: RequestDraft, problems: _Problems) -> None:
         problems.add("stages", _("Choose at least one stage: design, implementation or evaluation."))
     if draft.maturity not in {m.value for m in Maturity}:
         problems.add("maturity", _("Say how far along the work is."))
-    if draft.engagement not in ENGAGEMENTS:
+    if draft.engagement not in words.ENGAGEMENTS:
         problems.add("engagement", _("Choose how the survivor would be engaged."))
-    for name, allowed in (("concerns", FORMS), ("perspectives", FORMS), ("diversity", DIVERSITY)):
+    for name in ("concerns", "perspectives", "diversity"):
+        allowed = words.TERMS[name]
         if any(v not in allowed for v in getattr(draft, name)):
             problems.add(name, _("Unknown choice."))
     if any(c not in {m.value for m in Commitment} for c in draft.commitments):
@@ -134,14 +131,14 @@ def _check_pay(draft: RequestDraft, problems: _Problems) -> None:
         problems.add("amount", _("Give the amount you will pay."))
     if not draft.currency or draft.currency.upper() not in list_currencies():
         problems.add("currency", _("Give the currency as an ISO 4217 code, e.g. USD, EUR, XAF."))
-    if draft.basis not in BASES:
+    if draft.basis not in words.BASES:
         problems.add("basis", _("Say whether you pay by the hour, by the day, a fixed fee or a salary."))
 
 
 def _check_when_and_where(draft: RequestDraft, problems: _Problems) -> None:
     if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
         problems.add("end_date", _("The end comes before the start."))
-    if draft.mode not in MODES:
+    if draft.mode not in words.MODES:
         problems.add("mode", _("Say whether the work is remote, in person or both."))
     if draft.mode in ("in_person", "both") and not draft.place.strip():
         problems.add("place", _("Say where the work takes place."))
@@ -304,8 +301,8 @@ def move(
         raise RequestError(
             _(
                 "A request that is %(state)s cannot be moved to %(to)s by you.",
-                state=request.state.value,
-                to=to.value,
+                state=state_label(request.state),
+                to=state_label(to),
             )
         )
     problem = standing_problem(request, user, involves_other_side=to not in ENDING_STATES)
@@ -450,11 +447,24 @@ def set_accepting(org: Organization, user: User, accepting: bool) -> None:
     record(user, "requests.resume" if accepting else "requests.pause", "organization", org.id)
 
 
+def block_problem(request: PartnershipRequest, user: User) -> str | None:
+    """Why ``user`` may not block the agency behind ``request`` (None: they may)."""
+    if party_of(user, request) is not Party.ORGANIZATION:
+        return _("Only the organization can block an agency.")
+    return standing_problem(request, user, involves_other_side=False)
+
+
+def has_blocked(request: PartnershipRequest) -> bool:
+    """Whether the organization has blocked the agency behind ``request``."""
+    found = sa.exists().where(
+        AgencyBlock.organization_id == request.organization_id, AgencyBlock.agency_id == request.agency_id
+    )
+    return bool(db.session.scalar(sa.select(found)))
+
+
 def block_agency(request: PartnershipRequest, user: User) -> None:
     """The organization blocks the request's agency: no more requests from it, and it is not told why."""
-    if party_of(user, request) is not Party.ORGANIZATION:
-        raise RequestError(_("Only the organization can block an agency."))
-    problem = standing_problem(request, user, involves_other_side=False)
+    problem = block_problem(request, user)
     if problem is not None:
         raise RequestError(problem)
     # Blocking twice (a double click, two members at once) is one block and one audit entry.

@@ -21,11 +21,13 @@ from ..extensions import db
 from ..formerrors import show_errors
 from ..forms import note_invalid
 from ..i18n import language_of
+from ..labels import state_label
 from ..mail import queue_notice
 from ..organizations.models import ListingStatus, Organization
 from ..organizations.public import public_organization
 from ..textrules import Kind, is_allowed
 from . import services
+from . import vocabulary as words
 from .checks import Settings, check_request
 from .forms import RequestForm
 from .models import PartnershipRequest, Party, RequestMessage, RequestState
@@ -192,10 +194,14 @@ def _page(found: PartnershipRequest, draft: str = "", message_error: str | None 
     ).all()
     # A side on hold is told why it cannot act; the other side (and admins) that it is on hold.
     holds = services.sides_on_hold(found)
+    moves = services.available_moves(found, current_user)
     return render_template(
         "partnerships/show.html",
         req=found,
-        moves=services.available_moves(found, current_user),
+        moves=moves,
+        confirm_first=words.CONFIRM_FIRST,
+        accept_shares=RequestState.ACCEPTED in moves,
+        blocked=party is Party.ORGANIZATION and services.has_blocked(found),
         party=party,
         own_hold=standing.refusal(holds[party]) if party in holds else None,
         counterpart_holds=[standing.counterpart_notice(h) for p, h in holds.items() if p is not party],
@@ -270,8 +276,11 @@ def _act(
 
 @bp.post("/requests/<int:request_id>/move")
 @login_required
-def move(request_id: int) -> Response:
-    """Take the next step (accept, decline, ask for more information, ...); the other side is told."""
+def move(request_id: int) -> str | Response:
+    """Take the next step (accept, decline, ask for more information, ...); the other side is told.
+
+    A step that cannot be undone is confirmed first: without ``confirmed=yes`` the answer is a page that
+    asks, whose form sends the same step again, confirmed (no script needed)."""
     found = _visible(request_id)
     try:
         to = RequestState(request.form.get("to", ""))
@@ -281,19 +290,54 @@ def move(request_id: int) -> Response:
         flash(_("Unknown step."), "error")
         return redirect(url_for("partnerships.show", request_id=found.id))
     note = request.form.get("note", "")
+    if (
+        to in words.CONFIRM_FIRST
+        and request.form.get("confirmed") != "yes"
+        and seen in (None, found.state)
+        and to in services.available_moves(found, current_user)
+    ):
+        question, consequence = words.CONFIRMATIONS[to]
+        return render_template(
+            "partnerships/confirm.html",
+            req=found,
+            question=question,
+            consequence=consequence,
+            action=words.action_label(found.state, to),
+            target=url_for("partnerships.move", request_id=found.id),
+            fields={"to": to.value, "from": found.state.value},
+            note=note,
+        )
+    was = found.state
     return _act(
         found,
         lambda: services.move(found, current_user, to, note, check_settings(), seen=seen),
         _("Done."),
-        lambda: _("“%(title)s” is now: %(state)s", title=found.title, state=to.value.replace("_", " ")),
+        # Withdrawing a draft tells nobody: the organization never saw it.
+        None
+        if was is RequestState.DRAFT and to is RequestState.WITHDRAWN
+        else lambda: _("“%(title)s” is now: %(state)s", title=found.title, state=state_label(to)),
     )
 
 
 @bp.post("/requests/<int:request_id>/block")
 @login_required
-def block(request_id: int) -> Response:
-    """The organization blocks the agency behind a request (the agency is not told)."""
+def block(request_id: int) -> str | Response:
+    """The organization blocks the agency behind a request (the agency is not told), once confirmed."""
     found = _visible(request_id)
+    if request.form.get("confirmed") != "yes" and services.block_problem(found, current_user) is None:
+        return render_template(
+            "partnerships/confirm.html",
+            req=found,
+            question=_("Block %(agency)s?", agency=found.agency.name),
+            consequence=_(
+                "%(agency)s can no longer send your organization requests. It is not told why.",
+                agency=found.agency.name,
+            ),
+            action=_("Block this agency"),
+            target=url_for("partnerships.block", request_id=found.id),
+            fields={},
+            note=None,
+        )
     return _act(
         found,
         lambda: services.block_agency(found, current_user),

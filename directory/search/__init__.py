@@ -14,10 +14,11 @@ from ..extensions import db
 from ..geo import get_geo
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
 from .engine import Hit, SearchEngine, SearchResults
-from .params import SORTS, SearchParamError, SearchParams, parse_params
+from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
 
 __all__ = [
     "SORTS",
+    "DistanceWithoutPlaceError",
     "Hit",
     "SearchEngine",
     "SearchParamError",

@@ -40,6 +40,11 @@ class SearchParamError(ValueError):
         super().__init__(message)
 
 
+class DistanceWithoutPlaceError(SearchParamError):
+    """``sort=distance`` without a place to measure from. The API answers 400; the search page shows the
+    results in their usual order and says what to do instead."""
+
+
 @dataclass(frozen=True)
 class SearchParams:
     """A checked search request. Filters hold lists: several values of one filter mean any of them."""
@@ -226,7 +231,7 @@ def parse_params(args: MultiDict[str, str], config: dict[str, Any]) -> SearchPar
             ),
         )
     if sort == "distance" and not near:
-        raise SearchParamError("sort", _("Sorting by distance needs a place in “near”."))
+        raise DistanceWithoutPlaceError("sort", _("Sorting by distance needs a place in “near”."))
     per_page = _int(args, "per_page", config["SEARCH_PER_PAGE"], 1, config["SEARCH_MAX_PER_PAGE"])
     page = _int(args, "page", 1, 1, MAX_PAGE)
     return SearchParams(
