@@ -285,6 +285,6 @@ def test_the_overview_shows_what_each_section_still_needs(listing) -> None:
     for section in SECTIONS.values():
         assert f'href="/my/organization/edit/{section.slug}"' in page
     assert "Write a one-sentence summary." in page and "Describe how survivors lead" in page
-    assert "Sections complete: 3 of 5" in page
+    assert "Sections ready for review: 3 of 5" in page
     ama.post("/my/organization/edit/about", data=section_form(ama, "about", summary="Loans for women."))
-    assert "Sections complete: 4 of 5" in ama.get("/my/organization/edit").get_data(as_text=True)
+    assert "Sections ready for review: 4 of 5" in ama.get("/my/organization/edit").get_data(as_text=True)
