@@ -68,6 +68,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from bench.http_bench import worker_rss_mb  # noqa: E402
 from bench.race_bench import (  # noqa: E402
+    EDITOR,
     PASSWORD,
     Browser,
     Listing,
@@ -417,7 +418,7 @@ class Visitor:
             self.request("profile api", browser, "GET", f"/api/v1/organizations/{slug}")
 
     def save_profile(self, member: Member, browser: Browser) -> None:
-        page = self.request("editor page", browser, "GET", "/my/organization/edit")
+        page = self.request("editor page", browser, "GET", EDITOR)
         if page is None:
             return
         self.saves += 1
@@ -432,9 +433,11 @@ class Visitor:
             "profile save",
             browser,
             "POST",
-            "/my/organization/edit",
+            EDITOR,
             data,
-            expect=lambda status, location, _page: status == 302 and location.endswith("/my/organization"),
+            expect=lambda status, location, _page: (
+                status == 302 and location.endswith("/my/organization/edit")
+            ),
         )
         if saved is not None:
             self.saved[member.org_id] = summary

@@ -7,9 +7,10 @@
 Each database is fresh (SQLite in a temporary folder; with ``--pg`` the named database is DROPPED and
 created again, so name one that holds nothing else) and built by the migrations. Two listings are
 raced in turn, a draft (edited in place) and an approved one (edits wait in a revision), each with
-``--threads`` members signed in over HTTP. Every round, each member loads the editor (so all start from
-the same edit version), waits at a barrier, and posts a save with its own text at the same moment. After
-the round the database is read: the one acknowledged save (a 302 to the dashboard) must be what the
+``--threads`` members signed in over HTTP. Every round, each member loads the same section of the
+editor (so all start from the same version of it), waits at a barrier, and posts a save with its own
+text at the same moment. After the round the database is read: the one acknowledged save (a 302 to the
+editor's overview) must be what the
 listing, or its single pending revision, holds; every other member must have had the conflict page
 (200, both versions side by side).
 
@@ -88,6 +89,10 @@ def org_member(email: str, org_id: int, password_hash: str, name: str) -> Any:
         organization_id=org_id,
         email_confirmed_at=now_utc(),
     )
+
+
+#: The editor's section the members race on (the summary is in it); a save goes back to the overview.
+EDITOR = "/my/organization/edit/about"
 
 
 def editor_form(org: Any) -> dict[str, Any]:
@@ -313,7 +318,7 @@ class RaceResult:
 
 
 def _outcome(status: int, location: str, page: str) -> str:
-    if status == 302 and location.endswith("/my/organization"):
+    if status == 302 and location.endswith("/my/organization/edit"):
         return "saved"
     if status == 200 and CONFLICT_TEXT in page and 'class="conflict"' in page:
         return "conflict"
@@ -340,7 +345,7 @@ def race(host: str, port: int, engine: sa.Engine, listing: Listing, rounds: int)
         try:
             browser.sign_in(listing.emails[i])  # in parallel: each sign-in checks an argon2 hash
             for n in range(rounds):
-                _status, _location, page = browser.get("/my/organization/edit")
+                _status, _location, page = browser.get(EDITOR)
                 text = f"Round {n}: member {i}'s words."
                 data = {
                     **listing.form,
@@ -350,7 +355,7 @@ def race(host: str, port: int, engine: sa.Engine, listing: Listing, rounds: int)
                 }
                 start.wait()
                 began = time.perf_counter()
-                status, location, answer = browser.post("/my/organization/edit", data)
+                status, location, answer = browser.post(EDITOR, data)
                 seconds = time.perf_counter() - began
                 current[i] = Save(i, text, status, _outcome(status, location, answer), seconds)
                 end.wait()

@@ -110,8 +110,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.confirm", "GET"): every(400),
     ("accounts.confirm", "POST"): every(400),
     ("workspace.dashboard", "GET"): ORG_MEMBERS_ONLY,
-    ("workspace.edit", "GET"): ORG_MEMBERS_ONLY,
-    ("workspace.edit", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
+    ("workspace.edit", "GET"): ORG_MEMBERS_ONLY,  # the editor's sections, with their progress
+    ("workspace.edit_section", "GET"): ORG_MEMBERS_ONLY,
+    ("workspace.edit_section", "POST"): ORG_MEMBERS_ONLY,  # an empty form: shown again with its errors
     ("workspace.delete", "GET"): ORG_MEMBERS_ONLY,
     ("workspace.delete", "POST"): ORG_MEMBERS_ONLY,  # no password: shown again
     ("workspace.requests_setting", "POST"): {**ORG_MEMBERS_ONLY, "org_a": 302, "org_b": 302},
@@ -249,6 +250,7 @@ def people(
         "report_id": report.id,
         "request_id": partnership.id,
         "assessment_id": assessment.id,
+        "section": "about",
     }
     return {"users": users, "params": params}
 

@@ -244,17 +244,26 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     page.goto(_emailed_link(app_for_live, "ama.browser@example.org", "/register/finish/"))
     page.click("main button[type=submit]")
     assert "your account is ready" in page.text_content("main")
+    # The profile editor: an overview of short sections, each saved on its own.
     page.goto(live_server + "/my/organization/edit")
+    # "where" and "contact" need nothing more
+    assert "Sections ready for review: 2 of 5" in page.text_content("main")
+    page.click("text=Who you are")
     page.fill("#summary", "Savings groups and business training for women.")
+    page.click("main form button[type=submit]")
+    page.click("text=Leadership")
     page.fill("#leadership_narrative", "Survivors design and run every programme.")
     page.check("input[name=models][value=survivor-founded]")
-    page.check("input[name=focus][value=micro-finance]")
-    page.check("input[name=trafficking][value=sex]")
-    page.check("input[name=location_precision][value=city]")
-    page.check("input[name=email_visibility][value=verified_agencies]")
-    page.check("input[name=phone_visibility][value=verified_agencies]")
     page.click("main form button[type=submit]")
-    assert "/my/organization" in page.url
+    page.click("text=What you offer")
+    page.check("input[name=focus][value=micro-finance]")
+    page.click("main form button[type=submit]")
+    assert "Choose the forms of trafficking you work on." in page.text_content("main")  # still needed
+    page.click("text=What you offer")
+    page.check("input[name=trafficking][value=sex]")
+    page.click("main form button[type=submit]")
+    assert "Sections ready for review: 5 of 5" in page.text_content("main")
+    page.goto(live_server + "/my/organization")
     page.click("text=Submit for review")
     assert "Waiting for review" in page.text_content("main")
 
@@ -289,10 +298,10 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     # 3. It is found by search; an edit waits for review while the public sees the approved words.
     page.goto(live_server + "/organizations?q=browser+test+circle")
     assert "Browser Test Circle" in page.text_content(".results")
-    page.goto(live_server + "/my/organization/edit")
+    page.goto(live_server + "/my/organization/edit/about")
     page.fill("#summary", "A newer summary waiting for review.")
     page.click("main form button[type=submit]")
-    assert "Changes waiting for review" in page.text_content("main")
+    assert "Changes waiting for review" in page.text_content("main")  # on the overview, at the section
     public = context.new_page()
     public.goto(live_server + "/organizations?q=browser+test+circle")
     assert "Savings groups and business training for women." in public.text_content("main")

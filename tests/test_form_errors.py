@@ -55,11 +55,15 @@ def test_choices_are_fieldsets_named_by_a_legend_and_a_group_error_is_summed_up(
     make_user("org_member", email="ama@example.org", organization_id=org.id)
     client = app.test_client()
     client.post("/login", data={"email": "ama@example.org", "password": PASSWORD})
-    page = client.get("/my/organization/edit").get_data(as_text=True)
-    for legend in ("Leadership models", "Focus areas", "Who may see the email address"):
+    for section, legend in (
+        ("leadership", "Leadership models"),
+        ("offer", "Focus areas"),
+        ("contacts", "Who may see the email address"),
+    ):
+        page = client.get(f"/my/organization/edit/{section}").get_data(as_text=True)
         assert re.search(rf"<fieldset[^>]*>\s*<legend>{legend}</legend>", page), legend
-    assert "<title>Error:" not in page
+        assert "<title>Error:" not in page
     # a radio group left unanswered (the precision), and an unknown country: both at the top
-    refused = client.post("/my/organization/edit", data={"name": "Group Circle", "country_code": "ZZ"})
+    refused = client.post("/my/organization/edit/where", data={"country_code": "ZZ"})
     links = dict(summary_links(refused.get_data(as_text=True)))
     assert {"location_precision", "country_code"} <= set(links)

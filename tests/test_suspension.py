@@ -32,6 +32,7 @@ from directory.extensions import db
 from directory.geo import get_geo
 from directory.organizations import editing
 from directory.organizations.models import ListingRevision, ListingStatus, Organization
+from directory.organizations.sections import SECTIONS as PROFILE_SECTIONS
 from directory.partnerships.models import (
     Notification,
     PartnershipRequest,
@@ -283,7 +284,7 @@ def test_a_suspended_organization_changes_nothing_and_reinstating_shows_what_was
     suspend_org(world)
     held = "Your organization's listing is suspended"
     assert held in text(member.get("/my/organization"))
-    edited = member.post("/my/organization/edit", data=form_data(org, summary="Unreviewed words."))
+    edited = member.post("/my/organization/edit/about", data=form_data(org, summary="Unreviewed words."))
     assert held in flashed(edited)
     for url, data in (
         ("/my/organization/submit", {}),
@@ -321,8 +322,9 @@ def test_a_suspension_a_moment_before_a_save_stops_it(world: dict[str, Any]) -> 
     db.session.execute(sa.text("UPDATE organization SET status = 'suspended' WHERE id = :id"), {"id": org.id})
     changed = editing.input_from_org(org)
     changed.summary = "Unreviewed words."
+    about = PROFILE_SECTIONS["about"]
     with pytest.raises(editing.ListingOnHoldError):
-        editing.save_profile(org, changed, org.edit_version, world["ama"], get_geo().gazetteer)
+        editing.save_section(org, about, changed, 0, world["ama"], get_geo().gazetteer)
     db.session.rollback()
     db.session.refresh(org)
     assert org.summary == PROFILE["summary"] and count(ListingRevision) == 0

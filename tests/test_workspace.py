@@ -51,14 +51,20 @@ def member(
     return sign_in
 
 
-def form_data(org: Organization, **changes: Any) -> dict[str, Any]:
-    """The editor form as the browser would send it, unchanged apart from ``changes``."""
+def form_data(org: Organization, section: str = "about", **changes: Any) -> dict[str, Any]:
+    """One section of the editor as the browser would send it, unchanged apart from ``changes`` (the
+    other sections' fields are sent too: a section's save ignores them)."""
     values = editing.input_to_dict(editing.editable_input(org))
     values["languages"] = ", ".join(values["languages"])
     values = {k: v for k, v in values.items() if v is not None}
-    values["edit_version"] = str(org.edit_version)
+    values["edit_version"] = str(editing.section_version(org, section))
     values.update(changes)
     return values
+
+
+def save(client: FlaskClient, org: Organization, section: str, **changes: Any) -> Any:
+    """Save one section of the editor with ``changes``."""
+    return client.post(f"/my/organization/edit/{section}", data=form_data(org, section, **changes))
 
 
 def public(client: FlaskClient, slug: str) -> dict[str, Any] | None:
@@ -72,13 +78,11 @@ def test_a_draft_is_edited_in_place_and_submitted(member) -> None:
     refused = client.post("/my/organization/submit", follow_redirects=True).get_data(as_text=True)
     assert "one-sentence summary" in refused and "how survivors lead" in refused
     assert org.status is ListingStatus.DRAFT
-    response = client.post(
-        "/my/organization/edit",
-        data=form_data(org, summary="Loans for women.", leadership_narrative="Survivors decide."),
-    )
-    assert response.status_code == 302
+    assert save(client, org, "about", summary="Loans for women.").status_code == 302
+    assert save(client, org, "leadership", leadership_narrative="Survivors decide.").status_code == 302
     db.session.refresh(org)
-    assert org.summary == "Loans for women." and org.edit_version == 2
+    assert org.summary == "Loans for women." and org.leadership_narrative == "Survivors decide."
+    assert org.edit_version == 3  # each save moves the listing's version on
     assert client.post("/my/organization/submit").status_code == 302
     db.session.refresh(org)
     assert org.status is ListingStatus.PENDING and org.submitted_at is not None
@@ -112,7 +116,7 @@ def test_a_listing_is_submitted_only_once_the_email_address_is_confirmed(
 def test_confirming_a_published_listing_is_still_correct_queues_it_for_re_verification(member) -> None:
     org, client = member()
     # saving the profile unchanged creates nothing to review ...
-    client.post("/my/organization/edit", data=form_data(org))
+    save(client, org, "about")
     assert db.session.scalar(sa.select(sa.func.count(ListingRevision.id))) == 0
     # ... so the organization says so instead, and the listing waits in the admins' queue
     assert "Confirm my listing is still correct" in client.get("/my/organization").get_data(as_text=True)
@@ -145,20 +149,20 @@ def test_only_a_published_listing_can_be_confirmed_as_still_correct(member) -> N
 
 def test_editing_a_published_listing_waits_for_review(member) -> None:
     org, client = member()
-    client.post("/my/organization/edit", data=form_data(org, summary="A brand new summary."))
+    save(client, org, "about", summary="A brand new summary.")
     assert public(client, org.slug)["summary"] == "Loans and training for women."  # unchanged
     revision = db.session.scalar(sa.select(ListingRevision))
     assert revision.status is RevisionStatus.PENDING and revision.data["summary"] == "A brand new summary."
     page = client.get("/my/organization").get_data(as_text=True)
     assert "Changes waiting for review" in page and "summary" in page
     # the editor shows the pending version, so the member keeps working on it
-    assert "A brand new summary." in client.get("/my/organization/edit").get_data(as_text=True)
+    assert "A brand new summary." in client.get("/my/organization/edit/about").get_data(as_text=True)
 
 
 def test_a_coarser_location_takes_effect_at_once(member) -> None:
     org, client = member(latitude=4.0611, longitude=9.786, location_precision="exact")
     assert public(client, org.slug)["location"]["latitude"] == pytest.approx(4.0611)
-    client.post("/my/organization/edit", data=form_data(org, location_precision="country"))
+    save(client, org, "where", location_precision="country")
     shown = public(client, org.slug)["location"]
     country = get_geo().gazetteer.country_point("CM")
     assert shown["precision"] == "country" and shown["latitude"] == pytest.approx(country.latitude, abs=1e-4)
@@ -170,16 +174,15 @@ def test_a_coarser_location_takes_effect_at_once(member) -> None:
 def test_narrower_contact_visibility_takes_effect_at_once(member) -> None:
     org, client = member()
     assert public(client, org.slug)["email"] == "hello@circle.example"
-    client.post("/my/organization/edit", data=form_data(org, email_visibility="after_accept"))
+    save(client, org, "contacts", email_visibility="after_accept")
     assert public(client, org.slug)["email"] is None
     assert db.session.scalar(sa.select(ListingRevision)) is None
 
 
 def test_showing_more_needs_review(member) -> None:
     org, client = member(location_precision="country", email_visibility="verified_agencies")
-    client.post(
-        "/my/organization/edit", data=form_data(org, location_precision="city", email_visibility="public")
-    )
+    save(client, org, "where", location_precision="city")
+    save(client, org, "contacts", email_visibility="public")
     shown = public(client, org.slug)
     assert shown["location"]["precision"] == "country" and shown["email"] is None
     revision = db.session.scalar(sa.select(ListingRevision))
@@ -188,21 +191,19 @@ def test_showing_more_needs_review(member) -> None:
 
 def test_a_mixed_change_splits_into_now_and_review(member) -> None:
     org, client = member()
-    client.post(
-        "/my/organization/edit", data=form_data(org, location_precision="hidden", summary="Changed words.")
-    )
+    save(client, org, "where", location_precision="hidden", city="Yaoundé")
     shown = public(client, org.slug)
     assert shown["location"]["precision"] == "hidden" and shown["location"]["latitude"] is None
-    assert shown["summary"] == "Loans and training for women."
-    assert db.session.scalar(sa.select(ListingRevision)).data["summary"] == "Changed words."
+    assert "Yaoundé" not in str(shown)  # the new city waits for review
+    assert db.session.scalar(sa.select(ListingRevision)).data["city"] == "Yaoundé"
 
 
 def test_concurrent_edits_never_overwrite_each_other(member) -> None:
     org, client = member(status=ListingStatus.DRAFT)
     first = form_data(org, summary="First member's words.")
     second = form_data(org, summary="Second member's words.")
-    assert client.post("/my/organization/edit", data=first).status_code == 302
-    conflict = client.post("/my/organization/edit", data=second)
+    assert client.post("/my/organization/edit/about", data=first).status_code == 302
+    conflict = client.post("/my/organization/edit/about", data=second)
     page = conflict.get_data(as_text=True)
     assert conflict.status_code == 200
     assert "Someone else saved this profile" in page
@@ -211,7 +212,7 @@ def test_concurrent_edits_never_overwrite_each_other(member) -> None:
     assert org.summary == "First member's words."
     # saving again from the conflict page (which carries the new version) goes through
     again = form_data(org, summary="Second member's words.")
-    assert client.post("/my/organization/edit", data=again).status_code == 302
+    assert client.post("/my/organization/edit/about", data=again).status_code == 302
 
 
 def test_unpublishing_is_immediate_and_coming_back_goes_through_review(member) -> None:
@@ -228,7 +229,8 @@ def test_unpublishing_is_immediate_and_coming_back_goes_through_review(member) -
 def test_bad_input_is_shown_at_the_field_and_nothing_is_saved(member) -> None:
     org, client = member(status=ListingStatus.DRAFT)
     response = client.post(
-        "/my/organization/edit", data=form_data(org, name="", website="not a url", year_incorporated="1066")
+        "/my/organization/edit/about",
+        data=form_data(org, name="", website="not a url", year_incorporated="1066"),
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and page.count('aria-invalid="true"') >= 3
@@ -238,9 +240,9 @@ def test_bad_input_is_shown_at_the_field_and_nothing_is_saved(member) -> None:
 
 def test_unknown_languages_are_an_error_at_the_field(member) -> None:
     org, client = member(status=ListingStatus.DRAFT)
-    page = client.post("/my/organization/edit", data=form_data(org, languages="fr, klingon")).get_data(
-        as_text=True
-    )
+    page = client.post(
+        "/my/organization/edit/offer", data=form_data(org, "offer", languages="fr, klingon")
+    ).get_data(as_text=True)
     assert "Unknown language code(s): klingon." in page
     db.session.refresh(org)
     assert org.edit_version == 1

@@ -265,9 +265,16 @@ def decide_revision(
     gazetteer: Gazetteer,
     message: str = "",
     checklist: Checklist | None = None,
+    seen_version: int | None = None,
 ) -> None:
     """approve (the public sees the changes now; needs the whole checklist), request_changes or reject
-    a pending revision."""
+    a pending revision, as the admin read it at ``seen_version`` of the listing (by default: the
+    listing's version as loaded).
+
+    Members' section saves merge into the one pending revision and each moves the listing's version on,
+    so a decision on a revision that changed since the admin read it is refused (nothing of it is
+    approved): the admin reads it again and decides on what is there.
+    """
     decided = {
         "approve": RevisionStatus.APPROVED,
         "request_changes": RevisionStatus.CHANGES_REQUESTED,
@@ -281,17 +288,21 @@ def decide_revision(
         message = _require(message, NEEDS_A_MESSAGE[action])
     checked = _require_checklist(checklist or Checklist()) if action == "approve" else {}
     org = revision.organization
-    # The organization row first, as a member's save takes it (the same lock order: no deadlock);
-    # bumping the edit version also tells members editing the revision that it was decided.
-    db.session.execute(
-        sa.update(Organization)
-        .where(Organization.id == org.id)
-        .values(edit_version=Organization.edit_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    # The organization row first, as a member's save takes it (the same lock order: no deadlock), and
+    # only while it is at the version the admin read: one conditional UPDATE.
+    seen_version = org.edit_version if seen_version is None else seen_version
+    if not update_if(org, Organization.edit_version == seen_version, edit_version=seen_version + 1):
+        db.session.refresh(revision)
+        if revision.status is not RevisionStatus.PENDING:
+            raise already_decided()
+        raise DecisionError(
+            _("the organization saved more changes since you opened this page; read them, then decide again")
+        )
     pending = ListingRevision.status == RevisionStatus.PENDING
     if not update_if(revision, pending, status=decided[action], decided_at=now_utc(), message=message):
         raise already_decided()  # decided by another admin, or withdrawn by a member's newer save
+    # Members editing a section of the revision find it decided: their next save shows both versions.
+    editing.move_every_section_on(org)
     db.session.refresh(org)
     db.session.refresh(revision)
     proposed = editing.input_from_dict(revision.data)

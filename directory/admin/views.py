@@ -117,8 +117,9 @@ def review_organization(org_id: int) -> str | Response:
                 # The revision the admin read, not a newer one the organization saved since.
                 if revision is None or form.revision.data not in ("", None, str(revision.id)):
                     raise services.already_decided()
+                version = _read_version(form.version.data)
                 services.decide_revision(
-                    revision, current_user, action, get_geo().gazetteer, message, checklist
+                    revision, current_user, action, get_geo().gazetteer, message, checklist, version
                 )
             else:
                 seen = _seen(ListingStatus, form.seen.data)

@@ -1,29 +1,34 @@
 """Organizations editing their own listing: drafts, submission, revisions and safety-first changes.
 
+* The profile is edited in short sections (:mod:`directory.organizations.sections`), each saved on its
+  own: a save changes that section's fields and nothing else.
 * A listing that is not public yet (draft, changes requested) is edited in place.
-* Editing a published listing creates a pending **revision**; the public keeps seeing the approved
-  version until an admin approves it.
+* Editing a published listing puts the changes in its one pending **revision** (a section's save
+  merges into it); the public keeps seeing the approved version until an admin approves it.
 * **Safety first**: a change that only shows less (a coarser location precision, a narrower contact
   visibility, removing a contact detail, unpublishing) takes effect at once, without review.
 * **Suspension is total**: while an admin has the listing suspended its members change nothing (no
   save, not even one that shows less, no submission, confirmation or unpublishing; see
   :mod:`directory.accounts.standing`), so reinstating it publishes exactly what an admin last approved.
-* Every save names the ``edit_version`` it started from; when another member saved in between, the
-  save is refused with both versions, so nobody's work is silently overwritten.
+* Every save names the version of its section it started from; when another member saved that section
+  in between, the save is refused with both versions, so nobody's work is silently overwritten. Saves
+  of different sections never conflict.
 
-Concurrency: the version check is made by the database, not in Python. A save starts with one
-conditional ``UPDATE organization SET edit_version = edit_version + 1 WHERE id = :id AND
-edit_version = :seen``; exactly one of several members saving from the same version matches a row, and
-the others write nothing and get :class:`EditConflictError`. The winner then holds the write (SQLite)
-or the row lock (PostgreSQL) until it commits, so everything it reads and writes afterwards is current.
-Other writers of a listing (status changes, admin decisions on revisions) take the organization row
-first too, so the locks are always taken in the same order. A listing has at most one pending revision
-(a partial unique index says so as well).
+Concurrency: the checks are made by the database, not in Python. A save starts by taking the listing's
+row (``UPDATE organization SET edit_version = edit_version + 1``, unconditionally: every save, of any
+section, moves the listing's version on, which is what an admin's decision is checked against), then
+makes one conditional ``UPDATE listing_section SET version = version + 1 WHERE ... AND version =
+:seen``; of several members saving one section from the same version exactly one matches a row, and
+the others write nothing and get :class:`EditConflictError`. The winner holds the write (SQLite) or
+the row lock (PostgreSQL) until it commits, so everything it reads and writes afterwards (the pending
+revision it merges into) is current. Other writers of a listing (status changes, admin decisions on
+revisions) take the organization row first too, so the locks are always taken in the same order. A
+listing has at most one pending revision (a partial unique index says so as well).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,18 +36,20 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts import standing
 from ..audit.services import record
-from ..db import now_utc, update_if
+from ..db import insert_once, now_utc, update_if
 from ..extensions import db
 from ..geo import Gazetteer, Point
 from .models import (
     LISTING_TRANSITIONS,
     ListingRevision,
+    ListingSection,
     ListingStatus,
     LocationPrecision,
     Organization,
     RevisionStatus,
     Visibility,
 )
+from .sections import SECTIONS, Section
 from .services import (
     TERM_FIELDS,
     ListingValidationError,
@@ -86,9 +93,10 @@ class EmailNotConfirmedError(ListingStateError):
 
 
 class EditConflictError(Exception):
-    """Someone else saved the listing since this form was loaded.
+    """Someone else saved this section of the listing since this form was loaded.
 
-    ``theirs`` is what is saved now, ``version`` its edit_version (the form to save again carries it).
+    ``theirs`` is what is saved now, ``yours`` the same with this save's section, ``version`` the
+    section's version now (the form to save again carries it).
     """
 
     def __init__(self, theirs: OrganizationInput, yours: OrganizationInput, version: int) -> None:
@@ -210,12 +218,14 @@ def apply_less_showing(org: Organization, safe: dict[str, Any], gazetteer: Gazet
 # --- the services ---------------------------------------------------------------------------------
 
 
-def pending_revision(org: Organization) -> ListingRevision | None:
+def pending_revision(org: Organization, fresh: bool = False) -> ListingRevision | None:
+    """The revision waiting for review, if any (``fresh``: read again even if loaded before)."""
     return db.session.scalar(
         sa.select(ListingRevision)
         .where(ListingRevision.organization_id == org.id, ListingRevision.status == RevisionStatus.PENDING)
         .order_by(ListingRevision.id.desc())
         .limit(1)
+        .execution_options(populate_existing=fresh)
     )
 
 
@@ -231,57 +241,134 @@ class SaveResult:
     for_review: list[str] = field(default_factory=list)  # fields waiting in a revision
 
 
-def claim_edit(org: Organization, base_version: int) -> bool:
-    """Move the listing from ``base_version`` to the next version in the database, if it is still there.
+def section_version(org: Organization, section: str) -> int:
+    """The edit version of one section of the listing (0 until the section is first saved)."""
+    version = db.session.scalar(
+        sa.select(ListingSection.version).where(
+            ListingSection.organization_id == org.id, ListingSection.section == section
+        )
+    )
+    return version or 0
 
-    True when this save won: the row now carries the next version and this transaction holds it until
-    it ends. False when someone else saved since ``base_version`` was read: nothing was written.
+
+def claim_section(org: Organization, section: str, base_version: int) -> bool:
+    """Take the listing, then move ``section`` from ``base_version`` to the next version in the
+    database, if it is still there.
+
+    True when this save won: the section carries the next version and this transaction holds the
+    listing until it ends. False when someone else saved the section since ``base_version`` was read
+    (the caller rolls back: the listing's own version was moved on too).
     """
-    won = update_if(org, Organization.edit_version == base_version, edit_version=base_version + 1)
-    # Read the listing again: what was loaded before the update may predate another member's save.
+    # The organization row first, as every writer of a listing takes it; on SQLite the first statement
+    # of the transaction must be a write (see directory/sqlite.py).
+    db.session.execute(
+        sa.update(Organization)
+        .where(Organization.id == org.id)
+        .values(edit_version=Organization.edit_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    insert_once(db.session, ListingSection, organization_id=org.id, section=section, version=0)
+    row = db.session.scalars(
+        sa.select(ListingSection)
+        .where(ListingSection.organization_id == org.id, ListingSection.section == section)
+        .execution_options(populate_existing=True)
+    ).one()
+    won = update_if(row, ListingSection.version == base_version, version=base_version + 1)
+    # Read the listing again: what was loaded before may predate another member's save.
     db.session.refresh(org)
     return won
 
 
-def save_profile(
-    org: Organization, data: OrganizationInput, base_version: int, by: Any, gazetteer: Gazetteer
+def move_every_section_on(org: Organization) -> None:
+    """Move every section of the listing to its next version: an admin decided the pending revision,
+    so a member's form loaded before that is a conflict, shown with what is saved now."""
+    db.session.execute(
+        sa.update(ListingSection)
+        .where(ListingSection.organization_id == org.id)
+        .values(version=ListingSection.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    for slug in SECTIONS:  # sections never saved were at 0: now 1, like the others moved on
+        insert_once(db.session, ListingSection, organization_id=org.id, section=slug, version=1)
+
+
+def _with_section(base: OrganizationInput, data: OrganizationInput, section: Section) -> OrganizationInput:
+    """``base`` with the fields of ``section`` taken from ``data``."""
+    return replace(base, **{name: getattr(data, name) for name in section.fields})
+
+
+def save_section(
+    org: Organization,
+    section: Section,
+    data: OrganizationInput,
+    base_version: int,
+    by: Any,
+    gazetteer: Gazetteer,
 ) -> SaveResult:
-    """Save the organization's own edit of its listing (see the module docstring)."""
+    """Save one section of the organization's own edit of its listing (see the module docstring):
+    the fields of ``section`` are taken from ``data``, every other field stays as it is saved now."""
     require_not_held(org)
-    validate_input(data)
-    if not claim_edit(org, base_version):
-        raise EditConflictError(theirs=editable_input(org), yours=data, version=org.edit_version)
+    _validate_section(data, section)
+    if not claim_section(org, section.slug, base_version):
+        theirs = editable_input(org)
+        raise EditConflictError(
+            theirs=theirs,
+            yours=_with_section(theirs, data, section),
+            version=section_version(org, section.slug),
+        )
     # Again, as the listing is now that this save holds it: a suspension a moment ago stops it too.
     require_not_held(org)
+    revision = pending_revision(org, fresh=True)
+    current = input_from_dict(revision.data) if revision else input_from_org(org)
+    proposed = _with_section(current, data, section)
     published = input_from_org(org)
     result = SaveResult()
     if org.status is not ListingStatus.APPROVED:
-        changes = diff(published, data)
-        apply_input(org, data, gazetteer)
+        changes = diff(published, proposed)
+        apply_input(org, proposed, gazetteer)
         result.applied = list(changes)
-        record(by, "profile.update", "organization", org.id, **_audit_values(changes))
+        if changes:
+            record(by, "profile.update", "organization", org.id, **_audit_values(changes))
+        return result
+    safe, rest = split_less_showing(published, proposed)
+    if safe:
+        apply_less_showing(org, safe, gazetteer)
+        result.applied = list(safe)
+        record(
+            by,
+            "profile.update.less_shown",
+            "organization",
+            org.id,
+            **_audit_values({k: (getattr(published, k), v) for k, v in safe.items()}),
+        )
+    if not rest:
+        withdraw_pending_revision(org)  # nothing left to review: the listing is what was proposed
+        return result
+    # This save's own changes to what waits for review (the other sections' stay as they are).
+    mine = {k: v for k, v in diff(current, proposed).items() if k in rest}
+    if revision is None:
+        db.session.add(
+            ListingRevision(
+                organization_id=org.id, data=input_to_dict(proposed), created_by_id=getattr(by, "id", None)
+            )
+        )
     else:
-        safe, rest = split_less_showing(published, data)
-        if safe:
-            apply_less_showing(org, safe, gazetteer)
-            result.applied = list(safe)
-            record(
-                by,
-                "profile.update.less_shown",
-                "organization",
-                org.id,
-                **_audit_values({k: (getattr(published, k), v) for k, v in safe.items()}),
-            )
-        withdraw_pending_revision(org)
-        if rest:
-            db.session.add(
-                ListingRevision(
-                    organization_id=org.id, data=input_to_dict(data), created_by_id=getattr(by, "id", None)
-                )
-            )
-            result.for_review = list(rest)
-            record(by, "profile.revision", "organization", org.id, **_audit_values(rest))
+        revision.data = input_to_dict(proposed)
+    result.for_review = [name for name in rest if name in section.fields]
+    if mine:
+        record(by, "profile.revision", "organization", org.id, **_audit_values(mine))
     return result
+
+
+def _validate_section(data: OrganizationInput, section: Section) -> None:
+    """Check and normalize ``data``; only the section's own fields can be refused (the others are what
+    is saved now, and this save leaves them alone)."""
+    try:
+        validate_input(data)
+    except ListingValidationError as exc:
+        mine = {name: messages for name, messages in exc.errors.items() if name in section.fields}
+        if mine:
+            raise ListingValidationError(mine) from None
 
 
 def withdraw_pending_revision(org: Organization) -> None:
@@ -311,6 +398,37 @@ REQUIRED_FOR_REVIEW = {
     "focus": _l("Choose at least one focus area."),
     "trafficking": _l("Choose the forms of trafficking you work on."),
 }
+
+
+@dataclass(frozen=True)
+class SectionProgress:
+    """How far one section of the editor is, for its overview."""
+
+    section: Section
+    missing: list[str]  # what review still needs from this section (REQUIRED_FOR_REVIEW)
+    filled: bool  # something is written or chosen in it
+    waiting: bool  # changes in it wait for an admin's review
+
+
+def section_progress(org: Organization) -> list[SectionProgress]:
+    """Each section of the editor, in order, with what it still needs and what waits for review."""
+    revision = pending_revision(org)
+    published = input_from_org(org)
+    current = input_from_dict(revision.data) if revision else published
+    waiting = set(diff(published, current)) if revision else set()
+    return [
+        SectionProgress(
+            section=section,
+            missing=[
+                str(message)
+                for name, message in REQUIRED_FOR_REVIEW.items()
+                if name in section.fields and not getattr(current, name)
+            ],
+            filled=any(getattr(current, name) for name in section.fields if name not in _ENUM_FIELDS),
+            waiting=bool(waiting & set(section.fields)),
+        )
+        for section in SECTIONS.values()
+    ]
 
 
 def change_status(org: Organization, to: ListingStatus, seen: ListingStatus | None = None) -> None:

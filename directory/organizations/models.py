@@ -303,6 +303,26 @@ class ListingRevision(db.Model):
     organization: Mapped[Organization] = relationship()
 
 
+class ListingSection(db.Model):
+    """The edit version of one section of a listing's profile editor (see ``organizations.sections``).
+
+    Each save of a section moves its version on by one, conditionally on the version the member started
+    from, so two members saving the same section from one version never overwrite each other, while
+    saves of different sections never conflict. A row exists once its section was first saved (before
+    that the version is 0).
+    """
+
+    __tablename__ = "listing_section"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "section", name="uq_listing_section_organization_section"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    section: Mapped[str] = mapped_column(String(20))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SearchState(db.Model):
     """One row whose ``generation`` changes whenever any listing does.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
@@ -140,3 +142,12 @@ class ProfileForm(Form):
             ("engagements", "engagement"),
         ):
             getattr(self, name).choices = _terms(taxonomy)
+
+
+def keep_only(form: ProfileForm, names: Collection[str]) -> ProfileForm:
+    """Check, show and sum up only the fields ``names`` (one section of the editor), with the version
+    and the CSRF token. The other fields stay on the form as attributes, holding what the view filled in
+    (what is saved now), so the whole input can still be read from it."""
+    for name in [n for n in form._fields if n not in names and n not in ("csrf_token", "edit_version")]:
+        del form._fields[name]
+    return form

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,10 +20,11 @@ from ..formerrors import show_errors
 from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Organization, Visibility
+from ..organizations.sections import SECTIONS
 from ..organizations.services import ListingValidationError, OrganizationInput
 from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
-from .forms import ProfileForm
+from .forms import ProfileForm, keep_only
 
 bp = Blueprint("workspace", __name__, url_prefix="/my")
 
@@ -71,14 +72,18 @@ def _form_to_input(form: ProfileForm) -> OrganizationInput:
     )
 
 
-def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
+def _fill(
+    form: ProfileForm, data: OrganizationInput, version: int | None, names: Collection[str] | None = None
+) -> None:
+    """Put ``data`` in the form's fields (only those in ``names``, when given) and ``version`` (if any)."""
     values = editing.input_to_dict(data)
     for name, value in values.items():
         field = getattr(form, name, None)
-        if field is None:
+        if field is None or (names is not None and name not in names):
             continue
         field.data = ", ".join(value) if name == "languages" else value
-    form.edit_version.data = str(version)
+    if version is not None:
+        form.edit_version.data = str(version)
 
 
 def _version(raw: str | None) -> int:
@@ -87,20 +92,35 @@ def _version(raw: str | None) -> int:
     return -1 if version is None else version
 
 
-@bp.route("/organization/edit", methods=["GET", "POST"])
+@bp.get("/organization/edit")
 @org_member_required
-def edit() -> str | Response:
-    """The profile editor; on a published listing, changes wait for review (safety changes excepted)."""
+def edit() -> str:
+    """The profile editor's overview: each short section, how far it is, and a link to it."""
     org = own_organization()
+    progress = editing.section_progress(org)
+    return render_template("workspace/edit.html", org=org, progress=progress)
+
+
+@bp.route(f"/organization/edit/<any({', '.join(SECTIONS)}):section>", methods=["GET", "POST"])
+@org_member_required
+def edit_section(section: str) -> str | Response:
+    """One section of the profile, saved on its own; on a published listing, changes wait for review
+    (safety changes excepted)."""
+    org = own_organization()
+    part = SECTIONS[section]
     form = ProfileForm()
-    conflict = None
+    saved = editing.editable_input(org)
     if request.method == "GET":
-        _fill(form, editing.editable_input(org), org.edit_version)
-    elif form.validate_on_submit():
-        data = _form_to_input(form)
+        _fill(form, saved, editing.section_version(org, section))
+    else:  # the other sections' fields, as saved now: this save leaves them alone
+        _fill(form, saved, None, [name for name in editing.input_to_dict(saved) if name not in part.fields])
+    keep_only(form, part.fields)
+    conflict = None
+    if form.validate_on_submit():
         try:
             base = _version(form.edit_version.data)
-            result = editing.save_profile(org, data, base, current_user, get_geo().gazetteer)
+            data = _form_to_input(form)
+            result = editing.save_section(org, part, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
             db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
             conflict = editing.diff(exc.theirs, exc.yours)
@@ -131,8 +151,16 @@ def edit() -> str | Response:
                 flash(_("Saved. Your change shows less, so it took effect at once."), "success")
             else:
                 flash(_("Saved."), "success")
-            return redirect(url_for("workspace.dashboard"))
-    return render_template("workspace/edit.html", form=form, org=org, conflict=conflict)
+            return redirect(url_for("workspace.edit"))
+    return render_template(
+        "workspace/section.html",
+        form=form,
+        org=org,
+        section=part,
+        number=list(SECTIONS).index(section) + 1,
+        total=len(SECTIONS),
+        conflict=conflict,
+    )
 
 
 @bp.post("/organization/submit")
