@@ -112,6 +112,8 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po |
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--add-comments=TRANSLATORS: -o translations/messages.pot --project=survivor-directory .
+	@# A fixed date: the catalogs change only when their messages do (no merge conflicts over a timestamp).
+	sed -i 's/^"POT-Creation-Date: .*$$/"POT-Creation-Date: 2026-11-30 00:00+0000\\n"/' translations/messages.pot
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 clean:
