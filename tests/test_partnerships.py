@@ -493,7 +493,7 @@ def test_unknown_languages_are_refused_at_the_field(app: Flask, parties: dict) -
         f"/organizations/{parties['org'].slug}/request",
         data={**FORM, "languages": "en, elvish", "form_token": "x", "action": "send"},
     ).get_data(as_text=True)
-    assert "Unknown language code(s): elvish." in page
+    assert "We do not know these languages: “elvish”." in page
     assert db.session.scalar(sa.select(sa.func.count(PartnershipRequest.id))) == 0
 
 

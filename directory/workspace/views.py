@@ -66,7 +66,7 @@ def _form_to_input(form: ProfileForm) -> OrganizationInput:
         models=form.models.data or [],
         services=form.services.data or [],
         engagements=form.engagements.data or [],
-        languages=[c.strip() for c in (form.languages.data or "").split(",") if c.strip()],
+        languages=form.languages.data or [],
         serves=form.serves.data or [],
     )
 
@@ -77,7 +77,7 @@ def _fill(form: ProfileForm, data: OrganizationInput, version: int) -> None:
         field = getattr(form, name, None)
         if field is None:
             continue
-        field.data = ", ".join(value) if name == "languages" else value
+        field.data = value
     form.edit_version.data = str(version)
 
 
