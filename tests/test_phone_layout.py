@@ -168,7 +168,8 @@ def the_editor_pickers_suggest_languages_and_filter_countries(
     _sign_in(page, live_server, "org_a", people)
     page.goto(live_server + "/my/organization/edit")
     page.fill("#languages", "French, Dua")
-    page.wait_for_function("document.querySelector('#languages-suggestions option') !== null")
+    # a locator waits without eval, which the CSP refuses (wait_for_function would need it)
+    page.locator("#languages-suggestions option").first.wait_for(state="attached")
     suggested = page.eval_on_selector_all("#languages-suggestions option", "os => os.map(o => o.value)")
     assert "French, Duala" in suggested
     page.fill("#serves-filter", "camer")
