@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -416,6 +417,9 @@ def test_the_dashboard_page_draws_svg(app: Flask, parties: dict) -> None:
     client.post("/login/second-factor", data={"code": pyotp.TOTP(secret).now()})
     page = client.get("/admin/dashboard").get_data(as_text=True)
     assert page.count("<svg") == 3 and 'class="bar"' in page and "Requests by state" in page
+    # each chart's numbers are in a table too (the drawing itself is hidden from screen readers)
+    assert page.count('<table class="data-table chart-table">') == 3
+    assert re.search(r'<th scope="row">sent</th><td>1</td>', page)
     assert "Nothing yet." in page  # no findings and no focus areas to chart
 
 
