@@ -16,6 +16,8 @@ from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from . import languages
+
 #: Translatable names of every region slug in m49.json (a test keeps the two in step).
 REGION_NAMES: dict[str, object] = {
     "africa": _l("Africa"),
@@ -125,9 +127,10 @@ def country_name(code: str, locale: str | Locale | None = None) -> str:
 
 
 def language_name(code: str, locale: str | Locale | None = None) -> str:
-    """A language's name (ISO 639 code) in the reader's language."""
-    return _names(_locale_key(locale))[1].get(code, code)
+    """A language's name (ISO 639 code) in the reader's language (see ``directory.languages``)."""
+    return languages.name(code, locale)
 
 
 def is_language(code: str) -> bool:
-    return code in _names("en")[1]
+    """Whether ``code`` is the code the directory stores for a language."""
+    return languages.is_language(code)

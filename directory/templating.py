@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from flask import Flask, g, url_for
 from flask_babel import format_currency, format_date, format_datetime, get_locale
 
-from . import regions, vocab
+from . import languages, regions, vocab
 from .forms import invalid_fields
 from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
 from .partnerships.checks import stored_wording
@@ -58,6 +58,17 @@ def _facet_items(results: Any, dim: str) -> Any:
     return facet_items(results, dim)
 
 
+def listing_value(name: str, value: Any) -> str:
+    """A listing field's value as a reader sees it: languages and countries by name, lists joined."""
+    if name == "languages":
+        return languages.names(value or [])
+    if name == "serves":
+        return ", ".join(regions.country_name(code) for code in value or [])
+    if isinstance(value, list | tuple):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
 def register(app: Flask) -> None:
     @app.context_processor
     def helpers() -> dict[str, Any]:
@@ -77,6 +88,7 @@ def register(app: Flask) -> None:
             "country_name": regions.country_name,
             "region_name": regions.region_name,
             "language_name": regions.language_name,
+            "listing_value": listing_value,
             "facet_label": facet_label,
             "facet_items": _facet_items,
             "search_url": search_url,

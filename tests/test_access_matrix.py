@@ -81,6 +81,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("organizations.profile", "GET"): ALL,
     ("api.organizations", "GET"): ALL,
     ("api.organization", "GET"): ALL,
+    ("api.languages", "GET"): ALL,  # the names the language fields suggest
     ("accounts.register_organization", "GET"): ALL,
     ("accounts.register_organization", "POST"): ALL,  # empty form: shown again with its errors
     ("accounts.register_agency", "GET"): ALL,

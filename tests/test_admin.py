@@ -129,11 +129,18 @@ def test_a_revision_shows_its_diff_and_approval_publishes_it(
     from directory.organizations import editing
 
     org = make_org(name="Published Circle", summary="Old words.")
-    data = editing.input_to_dict(editing.input_from_org(org)) | {"summary": "New words."}
+    data = editing.input_to_dict(editing.input_from_org(org)) | {
+        "summary": "New words.",
+        "languages": ["fr", "dua"],
+        "serves": ["CM", "NG"],
+    }
     db.session.add(ListingRevision(organization_id=org.id, data=data))
     db.session.commit()
     page = admin.get(f"/admin/organizations/{org.id}").get_data(as_text=True)
     assert "Proposed changes" in page and "Old words." in page and "New words." in page
+    # languages and countries by name, never by code
+    assert re.search(r'<th scope="row">languages</th>\s*<td></td>\s*<td>French, Duala</td>', page)
+    assert re.search(r'<th scope="row">serves</th>\s*<td>Cameroon</td>\s*<td>Cameroon, Nigeria</td>', page)
     refused = admin.post(f"/admin/organizations/{org.id}", data={"action": "approve", "target": "revision"})
     assert refused.status_code == 200 and "Tick this item, or write why" in refused.get_data(as_text=True)
     db.session.refresh(org)

@@ -241,9 +241,9 @@ def test_bad_input_is_shown_at_the_field_and_nothing_is_saved(member) -> None:
 def test_unknown_languages_are_an_error_at_the_field(member) -> None:
     org, client = member(status=ListingStatus.DRAFT)
     page = client.post(
-        "/my/organization/edit/offer", data=form_data(org, "offer", languages="fr, klingon")
+        "/my/organization/edit/offer", data=form_data(org, "offer", languages="fr, Elvish")
     ).get_data(as_text=True)
-    assert "Unknown language code(s): klingon." in page
+    assert "We do not know these languages: “Elvish”." in page
     db.session.refresh(org)
     assert org.edit_version == 1
 

@@ -11,13 +11,12 @@ from wtforms import (
     SelectField,
     StringField,
     TextAreaField,
-    URLField,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import regions
 from ..agencies.models import AgencyType
-from ..forms import Form, NameField
+from ..forms import Form, NameField, WebsiteField
 from ..labels import agency_type_label
 from .passwords import MAX_LENGTH
 
@@ -82,7 +81,7 @@ class RegisterAgencyForm(_PersonForm):
     agency_name = NameField(_l("Agency name"), validators=[DataRequired(), Length(max=200)])
     agency_type = SelectField(_l("Type"), validators=[DataRequired()])
     country_code = SelectField(_l("Country"), validators=[DataRequired()])
-    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    website = WebsiteField(_l("Website"), validators=[Optional(), Length(max=300)])
     description = TextAreaField(
         _l("Your anti-trafficking work"),
         validators=[DataRequired(), Length(max=2000)],

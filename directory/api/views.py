@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from .. import languages as language_list
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
 from ..organizations.facets import facet_values
@@ -82,3 +83,16 @@ def organization(slug: str) -> Response | tuple[Response, int]:
         return error(404, _("No public organization has the slug “%(slug)s”.", slug=slug))
     db.session.commit()  # a view of restricted contacts is logged
     return jsonify(profile_json(*found))
+
+
+@bp.get("/languages")
+def languages() -> Response:
+    """Every language that can be chosen by name, by name in the reader's language (``?lang=``): what
+    the language fields suggest as people type."""
+    response = jsonify(
+        {"languages": [{"code": code, "name": name} for code, name in language_list.choices()]}
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.vary.update(("Accept-Language", "Cookie"))
+    return response

@@ -14,12 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .. import regions, vocab
+from .. import languages, regions, vocab
 from ..db import now_utc
 from ..extensions import db
 from ..geo import Gazetteer, Point, normalize_name
 from ..privacy import public_point
 from ..textrules import Kind, problem
+from ..websites import NOT_A_WEBSITE, is_website, normalize_website
 from .models import Language as OrgLanguage
 from .models import (
     ListingStatus,
@@ -32,7 +33,6 @@ from .models import (
 )
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_WEBSITE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 #: Taxonomies an organization is tagged with, and the input field that carries each.
 TERM_FIELDS = {
@@ -146,8 +146,9 @@ def _check_identity(data: OrganizationInput, errors: _Errors) -> None:
 
 
 def _check_contacts(data: OrganizationInput, errors: _Errors) -> None:
-    if data.website and not _WEBSITE.match(data.website):
-        errors.add("website", _l("Give a full web address starting with http:// or https://."))
+    data.website = normalize_website(data.website or "") or None
+    if data.website and not is_website(data.website):
+        errors.add("website", NOT_A_WEBSITE)
     if data.email and not _EMAIL.match(data.email):
         errors.add("email", _l("Give a valid email address."))
 
@@ -166,8 +167,9 @@ def _check_lists(data: OrganizationInput, errors: _Errors) -> None:
             setattr(data, attr, vocab.check_slugs(taxonomy, getattr(data, attr)))
         except vocab.UnknownSlugError as exc:
             errors.add(attr, exc)
-    data.languages = _dedupe(code.strip().lower() for code in data.languages if code.strip())
-    bad_languages = [code for code in data.languages if not regions.is_language(code)]
+    typed = (code.strip() for code in data.languages if code.strip())
+    data.languages = _dedupe(languages.canonical(code) or code for code in typed)
+    bad_languages = [code for code in data.languages if not languages.is_language(code)]
     if bad_languages:
         errors.add("languages", _l("Unknown language code(s): %(codes)s.", codes=", ".join(bad_languages)))
     data.serves = _dedupe(code.strip().upper() for code in data.serves if code.strip())

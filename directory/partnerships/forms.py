@@ -19,8 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
-from ..forms import Form
-from ..workspace.forms import CheckboxesField
+from ..forms import Form, LanguagesField
+from ..workspace.forms import LANGUAGES_HELP, CheckboxesField
 from . import vocabulary as words
 from .models import PartnershipRequest
 
@@ -61,11 +61,7 @@ class RequestForm(Form):
     end_date = DateField(_l("End"), validators=[Optional()])
     mode = RadioField(_l("Where"), validators=[DataRequired()])
     place = StringField(_l("Place (if in person)"), validators=[Optional(), Length(max=200)])
-    languages = StringField(
-        _l("Languages"),
-        validators=[Optional(), Length(max=100)],
-        description=_l("Two-letter codes separated by commas, e.g. en, sw."),
-    )
+    languages = LanguagesField(_l("Languages"), description=LANGUAGES_HELP)
     concerns = CheckboxesField(_l("Forms of trafficking the project concerns"))
     perspectives = CheckboxesField(_l("Perspectives you seek"))
     diversity = CheckboxesField(_l("Diversity you seek"))

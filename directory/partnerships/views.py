@@ -56,7 +56,7 @@ def _draft(form: RequestForm) -> services.RequestDraft:
         end_date=form.end_date.data,
         mode=form.mode.data or "",
         place=form.place.data or "",
-        languages=[c.strip().lower() for c in (form.languages.data or "").split(",") if c.strip()],
+        languages=form.languages.data or [],
         concerns=form.concerns.data or [],
         perspectives=form.perspectives.data or [],
         diversity=form.diversity.data or [],

@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from .. import regions, textrules, vocab
+from .. import languages, regions, textrules, vocab
 
 SORTS = ("relevance", "distance", "name", "updated")
 MAX_PAGE = 10_000
@@ -179,14 +179,15 @@ def _check_filter(name: str, values: list[str]) -> tuple[str, ...]:
                 ),
             )
         return tuple(upper)
-    lower = [v.lower() for v in values]
-    bad = [v for v in lower if not regions.is_language(v)]
+    # A language by its code ("fr") or its name in the reader's language or English ("French").
+    found = [languages.find(v) for v in values]
+    bad = [v for v, code in zip(values, found, strict=True) if code is None]
     if bad:
         raise SearchParamError(
             name,
             _("Unknown language code: %(bad)s. Use ISO 639 codes such as fr.", bad=", ".join(bad)),
         )
-    return tuple(lower)
+    return tuple(dict.fromkeys(code for code in found if code))
 
 
 def parse_params(args: MultiDict[str, str], config: dict[str, Any]) -> SearchParams:

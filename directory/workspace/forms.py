@@ -16,14 +16,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
-    URLField,
     widgets,
 )
-from wtforms.validators import URL, DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from .. import vocab
 from ..accounts.forms import country_choices
-from ..forms import Form, NameField
+from ..forms import CountriesField, Form, LanguagesField, NameField, WebsiteField
 from ..organizations.models import LocationPrecision, Visibility
 
 
@@ -37,6 +36,12 @@ class CheckboxesField(SelectMultipleField):
 def _terms(taxonomy: str) -> list[SelectChoice]:
     return [SelectChoice(slug, label) for slug, label in vocab.TAXONOMIES[taxonomy].items()]  # lazy labels
 
+
+#: How to fill in a languages field (the profile's and a request's).
+LANGUAGES_HELP = _l(
+    "Names separated by commas, e.g. French, English, Duala. "
+    "For a language not on our list, type its ISO 639-3 code."
+)
 
 PRECISION_CHOICES = [
     (
@@ -102,14 +107,10 @@ class ProfileForm(Form):
     trafficking = CheckboxesField(_l("Forms of trafficking you work on"))
     services = CheckboxesField(_l("Services you offer partners"))
     engagements = CheckboxesField(_l("Ways partners can engage you"))
-    languages = StringField(
-        _l("Languages"),
-        validators=[Optional(), Length(max=200)],
-        description=_l("Two-letter codes separated by commas, e.g. en, fr."),
-    )
-    serves = SelectMultipleField(_l("Countries you serve"), validators=[Optional()])
+    languages = LanguagesField(_l("Languages"), description=LANGUAGES_HELP)
+    serves = CountriesField(_l("Countries you serve"), validators=[Optional()])
     year_incorporated = IntegerField(_l("Year founded"), validators=[Optional(), NumberRange(1800, 2100)])
-    website = URLField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    website = WebsiteField(_l("Website"), validators=[Optional(), Length(max=300)])
     email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)])
     email_visibility = _radio(_l("Who may see the email address"), VISIBILITY_CHOICES)
     phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
@@ -133,7 +134,6 @@ class ProfileForm(Form):
         super().__init__(*args, **kwargs)
         countries = country_choices()
         self.country_code.choices = countries
-        self.serves.choices = countries[1:]
         for name, taxonomy in (
             ("models", "model"),
             ("focus", "focus"),

@@ -67,7 +67,7 @@ def _form_to_input(form: ProfileForm) -> OrganizationInput:
         models=form.models.data or [],
         services=form.services.data or [],
         engagements=form.engagements.data or [],
-        languages=[c.strip() for c in (form.languages.data or "").split(",") if c.strip()],
+        languages=form.languages.data or [],
         serves=form.serves.data or [],
     )
 
@@ -81,7 +81,7 @@ def _fill(
         field = getattr(form, name, None)
         if field is None or (names is not None and name not in names):
             continue
-        field.data = ", ".join(value) if name == "languages" else value
+        field.data = value
     if version is not None:
         form.edit_version.data = str(version)
 
