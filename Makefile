@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 XDIST ?= -n auto --maxprocesses 4
 
 .PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
-	bench-smoke messages clean
+	bench-smoke messages vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,11 @@ bench-smoke: $(VENV)/.installed-dev
 messages: $(VENV)/.installed
 	mkdir -p translations
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+
+# The front-end files in static/vendor/ (Leaflet, Leaflet.markercluster, world-atlas), fetched again with
+# `npm pack` at the versions and integrity hashes pinned in tools/vendor.py; commit what changes.
+vendor:
+	$(PYTHON) tools/vendor.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache
