@@ -28,7 +28,8 @@ _CODES_BY_NAME = {"Kosovo": "XK"}
 
 def unwrap_ring(ring: list[list[float]]) -> list[list[float]]:
     """A ring that crosses the antimeridian, kept continuous: longitudes run on past ±180 instead of
-    jumping across the world (Leaflet draws on a plane, where the jump would be a line across the map)."""
+    jumping across the world (Leaflet draws on a plane, where the jump would be a line across the map).
+    A ring around a pole (Antarctica) ends 360° from where it started: it is closed through the pole."""
     out: list[list[float]] = []
     shift = 0.0
     for lon, lat in ring:
@@ -39,6 +40,9 @@ def unwrap_ring(ring: list[list[float]]) -> list[list[float]]:
             elif previous - lon > 180:
                 shift += 360
         out.append([lon + shift, lat])
+    if len(out) > 1 and ring[0] == ring[-1] and out[0] != out[-1]:
+        pole = 90.0 if out[-1][1] > 0 else -90.0
+        out.extend([[out[-1][0], pole], [out[0][0], pole], list(out[0])])
     return out
 
 

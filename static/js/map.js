@@ -15,6 +15,8 @@
   }
   var data = container.dataset;
   var hasTiles = Boolean(data.tileUrl);
+  // Those who ask for less motion get none: no animated zooms, fades or cluster splits.
+  var animate = !window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   // The outlines have no detail beyond about zoom 7; tiles have.
   var maxZoom = hasTiles ? 18 : 7;
 
@@ -34,6 +36,9 @@
       minZoom: 1,
       zoomControl: false,
       worldCopyJump: true,
+      zoomAnimation: animate,
+      fadeAnimation: animate,
+      markerZoomAnimation: animate,
     }).setView([15, 10], 1);
     map.createPane("base"); // the outlines, under everything else drawn (see map.css)
     L.control.zoom({ zoomInTitle: data.zoomIn, zoomOutTitle: data.zoomOut }).addTo(map);
@@ -103,6 +108,7 @@
       var clusters = L.markerClusterGroup({
         maxClusterRadius: 40,
         showCoverageOnHover: false,
+        animate: animate,
         iconCreateFunction: clusterIcon,
       });
       collection.features.forEach(function (feature) {
