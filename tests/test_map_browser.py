@@ -106,6 +106,7 @@ def test_the_search_map_shows_every_public_point_and_nothing_of_a_hidden_listing
 
     # A popup links to the profile.
     page.locator('.leaflet-marker-icon[alt="Lyon Peer Network"]').click()
+    assert page.get_attribute(".leaflet-popup-close-button", "aria-label") == "Close"  # ours, translated
     page.locator(".leaflet-popup a", has_text="Lyon Peer Network").click()
     page.wait_for_url("**/organizations/lyon-peer-network")
     assert page.is_visible(".profile-map") and page.locator(".profile-map .leaflet-marker-icon").count() == 1

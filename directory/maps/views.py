@@ -39,6 +39,7 @@ def map_settings() -> dict[str, Any]:
         "outlines": url_for("maps.countries"),
         "zoom-in": _("Zoom in"),
         "zoom-out": _("Zoom out"),
+        "close": _("Close"),
     }
     if config.get("MAP_TILE_URL"):
         settings["tile-url"] = config["MAP_TILE_URL"]

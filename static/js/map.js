@@ -33,7 +33,7 @@
     container.closest("figure").hidden = false;
     var map = L.map(container, {
       maxZoom: maxZoom,
-      minZoom: 1,
+      minZoom: 0,
       zoomControl: false,
       worldCopyJump: true,
       zoomAnimation: animate,
@@ -42,6 +42,16 @@
     }).setView([15, 10], 1);
     map.createPane("base"); // the outlines, under everything else drawn (see map.css)
     L.control.zoom({ zoomInTitle: data.zoomIn, zoomOutTitle: data.zoomOut }).addTo(map);
+    // Leaflet's own words are English: its credit without the English tooltip, its popups' close button
+    // named in the page's language.
+    map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) {
+        close.setAttribute("aria-label", data.close);
+        close.title = data.close;
+      }
+    });
     if (hasTiles) {
       L.tileLayer(data.tileUrl, { maxZoom: maxZoom, attribution: data.tileAttribution || "" }).addTo(map);
     } else {
