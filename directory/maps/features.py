@@ -38,6 +38,8 @@ class MapPoint:
 
 @dataclass(frozen=True)
 class MapPoints:
+    """A search's map: its points (in the search's order), and what the map must say about the rest."""
+
     points: list[MapPoint]
     total: int  # matches of the search, with or without a public point
     capped: bool  # more matches have a public point than the map shows
