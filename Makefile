@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 XDIST ?= -n auto --maxprocesses 4
 
 .PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
-	bench-smoke messages catalogs clean
+	bench-smoke messages catalogs vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -115,6 +115,11 @@ messages: $(VENV)/.installed
 	@# A fixed date: the catalogs change only when their messages do (no merge conflicts over a timestamp).
 	sed -i 's/^"POT-Creation-Date: .*$$/"POT-Creation-Date: 2026-11-30 00:00+0000\\n"/' translations/messages.pot
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# The front-end files in static/vendor/ (Leaflet, Leaflet.markercluster, world-atlas), fetched again with
+# `npm pack` at the versions and integrity hashes pinned in tools/vendor.py; commit what changes.
+vendor:
+	$(PYTHON) tools/vendor.py
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache

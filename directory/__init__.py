@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .assessment.views import bp as assessment_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
     from .mail import models as _mail_models  # noqa: F401  (and so is the mail queue)
+    from .maps.views import bp as maps_bp
     from .organizations.views import bp as organizations_bp
     from .pages.views import bp as pages_bp
     from .partnerships.views import bp as partnerships_bp
@@ -106,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agencies_bp)
     app.register_blueprint(partnerships_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(maps_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)

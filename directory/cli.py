@@ -79,15 +79,18 @@ def import_orgs(file: click.File, approve: bool) -> None:
 
 @click.group("geo")
 def geo_group() -> None:
-    """The offline gazetteer."""
+    """The offline gazetteer and the map's country outlines."""
 
 
 @geo_group.command("build")
-@click.option("--force", is_flag=True, help="Rebuild even when the gazetteer file exists.")
+@click.option("--force", is_flag=True, help="Rebuild even when the files exist.")
 @with_appcontext
 def geo_build(force: bool) -> None:
-    """Build the gazetteer file used by the offline geocoder (once; a few seconds)."""
+    """Build the offline geocoder's gazetteer and the map's country outlines (once; a few seconds)."""
+    from flask import current_app
+
     from .geo import build_gazetteer
+    from .maps.outlines import ensure_outlines
 
     gazetteer = get_geo().gazetteer
     if force or not gazetteer.path.exists():
@@ -95,6 +98,8 @@ def geo_build(force: bool) -> None:
         click.echo(f"Built {gazetteer.path}")
     else:
         click.echo(f"Gazetteer ready: {gazetteer.path}")
+    outlines, built = ensure_outlines(current_app._get_current_object(), force=force)  # type: ignore[attr-defined]
+    click.echo(f"{'Built' if built else 'Country outlines ready:'} {outlines}")
 
 
 @geo_group.command("lookup")

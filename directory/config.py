@@ -69,8 +69,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SESSION_MAX_HOURS_ADMIN": _env_int("SESSION_MAX_HOURS_ADMIN", 12),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 8 * 60),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 14 * 24),
-        # Security headers on every response (directory/security_headers.py). A map with remote tiles, for
-        # example, needs its tile server added to img-src. HSTS is sent only with SESSION_COOKIE_SECURE.
+        # Security headers on every response (directory/security_headers.py). The map's tile server, when
+        # MAP_TILE_URL sets one, is added to img-src there. HSTS is sent only with SESSION_COOKIE_SECURE.
         "CONTENT_SECURITY_POLICY": os.environ.get("CONTENT_SECURITY_POLICY", DEFAULT_CSP),
         # same-origin: our own pages keep the referrer; other sites get none, since request, profile and
         # search addresses (what an agency or a survivor looked for) are nobody else's business.
@@ -130,6 +130,14 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_FORMS": os.environ.get("RATELIMIT_FORMS", "10 per hour"),
+        # The map (directory/maps): offline country outlines unless a tile server is set, e.g.
+        # https://tile.example.org/{z}/{x}/{y}.png with its attribution (HTML, shown on the map).
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),
+        "MAP_TILE_ATTRIBUTION": os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        # Points on the search map at most (a message says so beyond).
+        "MAP_MAX_FEATURES": _env_int("MAP_MAX_FEATURES", 5000),
+        # Where `flask geo build` writes the country outlines (default: in the instance folder).
+        "MAP_OUTLINES_PATH": os.environ.get("MAP_OUTLINES_PATH", ""),
         # Search.
         "SEARCH_PER_PAGE": _env_int("SEARCH_PER_PAGE", 20),
         "SEARCH_MAX_PER_PAGE": 100,

@@ -161,6 +161,11 @@ def _load_geonames(name: str) -> Any:
         return json.load(handle)
 
 
+def country_codes_by_iso_numeric() -> dict[int, str]:
+    """ISO 3166-1 numeric code -> two-letter code, for every country in the geonames data."""
+    return {int(c["isonumeric"]): code for code, c in _load_geonames("countries.json").items()}
+
+
 def build_gazetteer(path: Path) -> Path:
     """Build the gazetteer file at ``path`` (atomically: a half-built file is never used)."""
     path.parent.mkdir(parents=True, exist_ok=True)

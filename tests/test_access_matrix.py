@@ -82,6 +82,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api.organizations", "GET"): ALL,
     ("api.organization", "GET"): ALL,
     ("api.languages", "GET"): ALL,  # the names the language fields suggest
+    ("api.organizations_geojson", "GET"): ALL,
+    ("maps.countries", "GET"): ALL,
     ("accounts.register_organization", "GET"): ALL,
     ("accounts.register_organization", "POST"): ALL,  # empty form: shown again with its errors
     ("accounts.register_agency", "GET"): ALL,

@@ -1,17 +1,20 @@
-"""JSON endpoints: search and one profile. Errors are ``{"error": ...}`` with a 4xx status."""
+"""JSON endpoints: search, the search's map (GeoJSON) and one profile. Errors are ``{"error": ...}``
+with a 4xx status (503 while an online geocoder is unreachable)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import languages as language_list
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..maps.features import feature_collection, map_points
 from ..organizations.facets import facet_values
 from ..organizations.public import profile_for, profile_json, summary_json
 from ..search import SearchParamError, SearchResults, parse_params, search
@@ -35,23 +38,32 @@ def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@bp.get("/organizations")
-def organizations() -> Response | tuple[Response, int]:
-    """Search the public directory."""
-    try:
-        params = parse_params(request.args, current_app.config)
-        results = search(params)
-    except SearchParamError as exc:
+#: What a search may raise about its query string (see search_error).
+SEARCH_ERRORS = (SearchParamError, PlaceNotFoundError, GeocoderUnavailableError)
+
+
+def search_error(exc: Exception) -> tuple[Response, int]:
+    """The answer to a search that could not run: which parameter, and why."""
+    if isinstance(exc, SearchParamError):
         return error(400, exc.message, param=exc.param)
-    except PlaceNotFoundError as exc:
+    if isinstance(exc, PlaceNotFoundError):
         return error(
             400,
             _("We could not find the place “%(place)s”.", place=exc.query),
             param="near",
             suggestions=exc.suggestions,
         )
-    except GeocoderUnavailableError:
-        return error(503, _("The place search is unavailable; try again later."), param="near")
+    return error(503, _("The place search is unavailable; try again later."), param="near")
+
+
+@bp.get("/organizations")
+def organizations() -> Response | tuple[Response, int]:
+    """Search the public directory."""
+    try:
+        params = parse_params(request.args, current_app.config)
+        results = search(params)
+    except SEARCH_ERRORS as exc:
+        return search_error(exc)
     near = None
     if results.near is not None:
         near = {
@@ -73,6 +85,27 @@ def organizations() -> Response | tuple[Response, int]:
             "near": near,
         }
     )
+
+
+@bp.get("/organizations.geojson")
+def organizations_geojson() -> Response | tuple[Response, int]:
+    """Every match of a search (all pages) at its public point, as GeoJSON, for the map."""
+    limit = current_app.config["MAP_MAX_FEATURES"]
+    try:
+        params = parse_params(request.args, current_app.config)
+        found = map_points(params, limit)
+    except SEARCH_ERRORS as exc:
+        return search_error(exc)
+    message = None
+    if found.capped:
+        message = _(
+            "The map shows the first %(shown)s of the %(total)s organizations found. "
+            "Narrow the search to see them all on the map.",
+            shown=format_number(len(found.points)),
+            total=format_number(found.total),
+        )
+    body = feature_collection(found, params, message)
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/geo+json")
 
 
 @bp.get("/organizations/<slug>")

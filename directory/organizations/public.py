@@ -23,22 +23,46 @@ from .models import ListingStatus, LocationPrecision, Organization, Visibility
 _CITY_VISIBLE = (LocationPrecision.EXACT, LocationPrecision.CITY)
 
 
+def public_locality(precision: LocationPrecision, locality: str) -> str | None:
+    """The city as the public may see it: only with ``exact`` or ``city`` precision."""
+    return locality if precision in _CITY_VISIBLE and locality else None
+
+
+def place_label(precision: LocationPrecision, locality: str, country_code: str) -> str:
+    """Where the public may read that a listing is: "Douala, Cameroon", or only "Cameroon"."""
+    city = public_locality(precision, locality)
+    country = regions.country_name(country_code)
+    return f"{city}, {country}" if city else country
+
+
+def public_coordinates(
+    precision: LocationPrecision, latitude: float | None, longitude: float | None
+) -> tuple[float, float] | None:
+    """The public point as published (5 decimals, about a metre); None when there is none to show.
+
+    ``latitude`` and ``longitude`` are the stored public point, which :func:`directory.privacy.public_point`
+    derived; a hidden listing has none, and never shows one even if a row said otherwise.
+    """
+    if precision is LocationPrecision.HIDDEN or latitude is None or longitude is None:
+        return None
+    return round(latitude, 5), round(longitude, 5)
+
+
 def public_location(org: Organization) -> dict[str, Any]:
     """The location as the public may see it (HSDS-style field names)."""
     loc = org.location
     if loc is None:
         return {}
-    shows_city = loc.location_precision in _CITY_VISIBLE
-    has_point = loc.public_latitude is not None
+    point = public_coordinates(loc.location_precision, loc.public_latitude, loc.public_longitude)
     return {
-        "locality": loc.locality if shows_city and loc.locality else None,
+        "locality": public_locality(loc.location_precision, loc.locality),
         "country": loc.country_code,
         "country_name": regions.country_name(loc.country_code),
         "region": loc.region,
         "subregion": loc.subregion,
         "precision": loc.location_precision.value,
-        "latitude": round(loc.public_latitude, 5) if has_point else None,
-        "longitude": round(loc.public_longitude, 5) if has_point else None,
+        "latitude": point[0] if point else None,
+        "longitude": point[1] if point else None,
     }
 
 

@@ -10,7 +10,7 @@ from .. import regions
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
 from ..search import DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params, search
-from .public import profile_for
+from .public import profile_for, public_coordinates
 
 bp = Blueprint("organizations", __name__)
 
@@ -69,6 +69,14 @@ def profile(slug: str) -> str:
         abort(404)
     db.session.commit()  # a view of restricted contacts is logged
     org, contacts = found
+    loc = org.location
+    map_point = (
+        public_coordinates(loc.location_precision, loc.public_latitude, loc.public_longitude) if loc else None
+    )
     return render_template(
-        "organizations/profile.html", org=org, contacts=contacts, stale=org.needs_reverification()
+        "organizations/profile.html",
+        org=org,
+        contacts=contacts,
+        stale=org.needs_reverification(),
+        map_point=map_point,
     )

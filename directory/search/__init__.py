@@ -1,23 +1,27 @@
 """Search: one interface over the public listings, whatever the database.
 
 ``search(params)`` runs a checked :class:`SearchParams` against the current database and returns
-:class:`SearchResults`; the text rules live in :mod:`.text`, the database-specific full-text part in
+:class:`SearchResults` (one page, with facets); ``search_all(params)`` returns every match's id, for the
+map. The text rules live in :mod:`.text`, the database-specific full-text part in
 :mod:`.backends`, the per-process facet index in :mod:`.index`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
-from ..geo import get_geo
+from ..geo import ResolvedPlace, get_geo
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
 from .engine import Hit, SearchEngine, SearchResults
 from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
 
 __all__ = [
     "SORTS",
+    "AllMatches",
     "DistanceWithoutPlaceError",
     "Hit",
     "SearchEngine",
@@ -27,6 +31,7 @@ __all__ = [
     "get_engine",
     "parse_params",
     "search",
+    "search_all",
 ]
 
 
@@ -44,6 +49,21 @@ def search(params: SearchParams) -> SearchResults:
     near = get_geo().resolve(params.near) if params.near else None
     _read_without_transaction()
     return get_engine().search(db.session, params, near)
+
+
+@dataclass(frozen=True)
+class AllMatches:
+    """Every match of a search, in its order (all pages), and the place it was near."""
+
+    ids: list[int]
+    near: ResolvedPlace | None
+
+
+def search_all(params: SearchParams) -> AllMatches:
+    """Every match of a search, without facets or pages; ``near`` is geocoded here (may raise)."""
+    near = get_geo().resolve(params.near) if params.near else None
+    _read_without_transaction()
+    return AllMatches(get_engine().matching_ids(db.session, params, near), near)
 
 
 def _read_without_transaction() -> None:

@@ -133,6 +133,18 @@ class ResultCache:
             self._bytes = 0
 
 
+@dataclass(frozen=True)
+class _Selection:
+    """The matches of one search before ordering: what both a page of results and the map start from."""
+
+    index: FacetIndex
+    base: np.ndarray  # text and place only (facets count over it with the other filters)
+    filter_masks: dict[str, np.ndarray]
+    positions: np.ndarray  # every match
+    scores: np.ndarray | None
+    distances: np.ndarray | None
+
+
 class SearchEngine:
     """Per-process search state (index and caches) and the search itself."""
 
@@ -144,17 +156,17 @@ class SearchEngine:
         self.index_cache.clear()
         self.cache.clear()
 
-    def search(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> SearchResults:
+    def _select(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> _Selection:
+        """Which public positions match ``params`` (text, place and filters), and what orders them."""
         index = self.index_cache.get(session)
         n = index.size
-        sort = params.effective_sort
         base = np.ones(n, dtype=bool)
         scores = None
         query = parse_query(params.q) if params.q else None
         if params.q and query is None:
             base[:] = False  # text with no word in it ("?!") matches nothing
         elif query is not None:
-            mask, scores = self._text(session, index, query, with_score=sort == "relevance")
+            mask, scores = self._text(session, index, query, with_score=params.effective_sort == "relevance")
             base &= mask
         distances = None
         if near is not None:
@@ -166,6 +178,12 @@ class SearchEngine:
         matches = base.copy()
         for mask in filter_masks.values():
             matches &= mask
+        return _Selection(index, base, filter_masks, np.flatnonzero(matches), scores, distances)
+
+    def search(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> SearchResults:
+        selection = self._select(session, params, near)
+        index, base, filter_masks = selection.index, selection.base, selection.filter_masks
+        sort = params.effective_sort
         facets = {}
         for dim in DIMENSIONS:
             others = base.copy()
@@ -173,11 +191,13 @@ class SearchEngine:
                 if name != dim:
                     others &= mask
             facets[dim] = index.dimensions[dim].counts(others)
-        positions = np.flatnonzero(matches)
+        positions = selection.positions
         start = (params.page - 1) * params.per_page
-        ordered = self._order(index, positions, sort, scores, distances, start + params.per_page)
+        ordered = self._order(
+            index, positions, sort, selection.scores, selection.distances, start + params.per_page
+        )
         page_positions = ordered[start : start + params.per_page]
-        hits = self._load(session, index, page_positions, distances)
+        hits = self._load(session, index, page_positions, selection.distances)
         return SearchResults(
             params=params,
             total=int(len(positions)),
@@ -186,6 +206,20 @@ class SearchEngine:
             near=near,
             sort=sort,
         )
+
+    def matching_ids(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> list[int]:
+        """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
+        selection = self._select(session, params, near)
+        positions = selection.positions
+        ordered = self._order(
+            selection.index,
+            positions,
+            params.effective_sort,
+            selection.scores,
+            selection.distances,
+            len(positions),
+        )
+        return [int(i) for i in selection.index.ids[ordered]]
 
     def _filter_mask(self, index: FacetIndex, name: str, values: tuple[str, ...]) -> np.ndarray:
         return index.dimensions[name].mask_any(list(values))
