@@ -25,6 +25,17 @@ STATE_LABELS: dict[str, object] = {
     "declined": _l("declined"),
     "in_progress": _l("in progress"),
     "completed": _l("completed"),
+    # reports about a listing
+    "open": _l("open"),
+    "forwarded": _l("forwarded"),
+    "dismissed": _l("dismissed"),
+}
+
+#: What each kind of account is (directory.accounts.models.Role values).
+ROLE_LABELS: dict[str, object] = {
+    "org_member": _l("member of an organization"),
+    "agency_member": _l("member of an agency"),
+    "admin": _l("admin"),
 }
 
 
@@ -64,6 +75,10 @@ def visibility_label(visibility: object) -> str:
 
 def precision_label(precision: object) -> str:
     return str(PRECISION_LABELS[str(getattr(precision, "value", precision))])
+
+
+def role_label(role: object) -> str:
+    return str(ROLE_LABELS[str(getattr(role, "value", role))])
 
 
 def state_label(state: object) -> str:

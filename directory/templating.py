@@ -10,8 +10,8 @@ from flask_babel import format_currency, format_date, format_datetime, get_local
 
 from . import languages, regions, vocab
 from .forms import invalid_fields
-from .labels import agency_type_label, facet_label, precision_label, state_label, visibility_label
-from .partnerships.checks import stored_wording
+from .labels import agency_type_label, facet_label, precision_label, role_label, state_label, visibility_label
+from .partnerships.checks import finding_title, stored_wording
 from .partnerships.vocabulary import action_label, term_label, term_labels
 
 
@@ -50,6 +50,18 @@ def search_url(**args: Any) -> str:
         if item is not None
     ]
     return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
+
+
+def _report_reason(reason: Any) -> str:
+    from .reports.forms import REASON_LABELS
+
+    return str(REASON_LABELS.get(reason, getattr(reason, "value", reason)))
+
+
+def _field_label(name: str) -> str:
+    from .workspace.forms import field_label
+
+    return field_label(name)
 
 
 def _facet_items(results: Any, dim: str) -> Any:
@@ -94,6 +106,12 @@ def register(app: Flask) -> None:
             "search_url": search_url,
             "invalid_fields": invalid_fields,
             "finding_wording": stored_wording,
+            "finding_title": finding_title,
+            "role_label": role_label,
+            "field_label": _field_label,
+            "stage_label": lambda value: term_label("stages", value),
+            "focus_label": lambda value: facet_label("focus", value),
+            "report_reason": _report_reason,
             "request_term": term_label,  # a partnership request's values, by their labels
             "request_terms": term_labels,
             "action_label": action_label,  # a step on a request, named as its button says it

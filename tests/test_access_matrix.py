@@ -420,5 +420,38 @@ def test_every_page_in_every_language(app: Flask, people: dict[str, Any], role: 
             if response.mimetype == "text/html" and response.status_code != 302:
                 page = response.get_data(as_text=True)
                 assert f'<html lang="{language}">' in page, where
-                left = english.search(re.sub(r"<[^>]+>", " ", page.split("</head>")[-1]))
+                text = re.sub(r"<[^>]+>", " ", page.split("</head>")[-1])
+                left = english.search(text)
                 assert left is None, f"{where}: English left on the page: {left.group(0) if left else ''!r}"
+                # A stored code shown as it is ("more_info_requested", "near_final") is never a label.
+                raw = re.search(r"\b[a-z]+_[a-z_]+\b", text)
+                assert raw is None, f"{where}: a raw value on the page: {raw.group(0) if raw else ''!r}"
+
+
+@pytest.mark.skipif(ON_POSTGRESQL, reason="pages render alike on both databases: checked once, on SQLite")
+def test_the_dashboard_names_states_stages_findings_and_focus_in_the_readers_language(
+    app: Flask, people: dict[str, Any]
+) -> None:
+    """The charts count stored codes; each bar and each table row is named by its label, in French."""
+    from flask_babel import force_locale
+
+    from directory.labels import facet_label, state_label
+    from directory.partnerships.checks import finding_title
+    from directory.partnerships.stats import dashboard
+    from directory.partnerships.vocabulary import term_label
+
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = _client(app, "admin", people)
+    client.set_cookie("lang", "fr")
+    page = client.get("/admin/dashboard").get_data(as_text=True)
+    figures = dashboard()
+    with app.test_request_context("/"), force_locale("fr"):
+        wanted = (
+            [state_label(code) for code, _n in figures.by_state]
+            + [term_label("stages", code) for code, _n in figures.by_stage]
+            + [finding_title(code) for code, _n in figures.findings]
+            + [facet_label("focus", code, "fr") for code, _n in figures.listings_by_focus]
+        )
+    assert figures.by_state and figures.findings and len(wanted) >= 4
+    for label in wanted:
+        assert f'<th scope="row">{label}</th>' in page.replace("&#39;", "'"), label

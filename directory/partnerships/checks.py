@@ -138,6 +138,20 @@ WORDING: dict[str, tuple[object, object]] = {
 }
 
 
+#: A short name for each finding whose message needs its numbers (the dashboard counts findings by code).
+TITLES: dict[str, object] = {
+    "short_response_time": _l("Too little time to respond."),
+    "early_start": _l("The work starts too soon."),
+}
+
+
+def finding_title(code: str) -> str:
+    """A finding's name without its numbers, in the language in force now (an unknown code: as is)."""
+    if code in TITLES:
+        return str(TITLES[code])
+    return str(WORDING[code][0]) if code in WORDING else code.replace("_", " ")
+
+
 def describe(code: str, params: Mapping[str, int] | None = None) -> tuple[str, str]:
     """A finding's message and practice, in the language in force now."""
     message, practice = WORDING[code]

@@ -43,6 +43,14 @@ LANGUAGES_HELP = _l(
     "For a language not on our list, type its ISO 639-3 code."
 )
 
+
+def field_label(name: str) -> str:
+    """The label the editor gives a listing's field (what review pages and the dashboard call it)."""
+    unbound = getattr(ProfileForm, name, None)
+    label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None) if unbound else None
+    return str(label) if label else name.replace("_", " ")
+
+
 PRECISION_CHOICES = [
     (
         LocationPrecision.CITY.value,
