@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, g, url_for
-from flask_babel import format_currency, format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_number, get_locale
 
 from . import languages, regions, vocab
 from .forms import invalid_fields
@@ -87,6 +87,7 @@ def register(app: Flask) -> None:
         return {
             "get_locale": get_locale,
             "format_date": format_date,
+            "format_number": format_number,  # 12,345 / 12 345 / 12.345, as the reader writes it
             "format_datetime": format_datetime,
             "format_currency": format_currency,
             "unread_requests": _unread,

@@ -71,7 +71,7 @@ def test_the_extraction_finds_the_messages() -> None:
     messages = code_messages()
     assert "Find survivor-led partners" in messages  # a template
     assert "Micro-finance" in messages  # a vocabulary label (lazy)
-    assert messages["%(num)d organization"] == "%(num)d organizations"  # a plural
+    assert messages["%(num)s organization"] == "%(num)s organizations"  # a plural
     assert len(messages) > 500
 
 

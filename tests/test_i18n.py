@@ -24,7 +24,7 @@ def test_template_strings_are_extracted() -> None:
     messages = _extract("templates", "jinja2")
     assert "Find survivor-led partners" in messages
     assert "Leadership model" in messages
-    assert "%(num)d organization" in messages
+    assert "%(num)s organization" in messages
     assert len(messages) > 100
 
 

@@ -5,6 +5,8 @@ recipient's language."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -186,3 +188,12 @@ def test_a_requests_findings_are_shown_in_the_readers_language(app: Flask) -> No
         with force_locale("fr"):
             assert stored_wording(legacy) == ("2 working days to respond", "P")
             assert stored_wording({"code": "unpaid"})[0] != "The request is unpaid."
+
+
+def test_the_count_of_organizations_found_is_written_in_the_readers_language(
+    client: FlaskClient, make_org: Callable[..., Any]
+) -> None:
+    make_org(name="Counted Org")
+    assert '<h2 id="results-heading">\n      1 organisation' in client.get("/organizations?lang=fr").text
+    make_org(name="Second Org")
+    assert "2 organizações" in client.get("/organizations?lang=pt").text
