@@ -139,8 +139,9 @@ def test_a_revision_shows_its_diff_and_approval_publishes_it(
     page = admin.get(f"/admin/organizations/{org.id}").get_data(as_text=True)
     assert "Proposed changes" in page and "Old words." in page and "New words." in page
     # languages and countries by name, never by code
-    assert re.search(r'<th scope="row">languages</th>\s*<td></td>\s*<td>French, Duala</td>', page)
-    assert re.search(r'<th scope="row">serves</th>\s*<td>Cameroon</td>\s*<td>Cameroon, Nigeria</td>', page)
+    assert re.search(r'<th scope="row">Languages</th>\s*<td></td>\s*<td>French, Duala</td>', page)
+    serves = r'<th scope="row">Countries you serve</th>\s*<td>Cameroon</td>\s*<td>Cameroon, Nigeria</td>'
+    assert re.search(serves, page)
     refused = admin.post(f"/admin/organizations/{org.id}", data={"action": "approve", "target": "revision"})
     assert refused.status_code == 200 and "Tick this item, or write why" in refused.get_data(as_text=True)
     db.session.refresh(org)

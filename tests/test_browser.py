@@ -117,7 +117,8 @@ def watch_csp(context: Any, found: list[str]) -> None:
 
     def collect(message: Any) -> None:
         if is_csp_violation(message.text):
-            found.append(message.text)
+            where = message.page.url if message.page is not None else "?"
+            found.append(f"{where}: {message.text}")  # which page, to find the cause
 
     context.add_init_script(REPORT_VIOLATIONS)
     context.on("console", collect)

@@ -81,6 +81,8 @@ def _pages(app: Flask, people: dict[str, Any]) -> dict[str, list[str]]:  # noqa:
             continue
         role = next(role for role in ROLES if expected[role] == 200)
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        if "." in rule.rule.rsplit("/", 1)[-1]:
+            continue  # a file (favicon.ico, robots.txt, sitemap.xml, countries.geojson), not a page
         with app.test_request_context(base_url="http://localhost"):
             url = app.url_for(endpoint, **{k: people["params"][k] for k in rule.arguments})
         pages[role].append(url.replace("http://localhost", ""))

@@ -88,7 +88,7 @@ def test_a_forwarded_report_shows_what_but_not_who(
     member = app.test_client()
     member.post("/login", data={"email": "member@example.org", "password": PASSWORD})
     page = member.get("/my/organization").get_data(as_text=True)
-    assert "Old phone." in page and "wrong details" in page
+    assert "Old phone." in page and "Its details are wrong or out of date" in page
     assert "127.0.0.1" not in page and report.sender_key not in page
 
 

@@ -154,7 +154,7 @@ def test_editing_a_published_listing_waits_for_review(member) -> None:
     revision = db.session.scalar(sa.select(ListingRevision))
     assert revision.status is RevisionStatus.PENDING and revision.data["summary"] == "A brand new summary."
     page = client.get("/my/organization").get_data(as_text=True)
-    assert "Changes waiting for review" in page and "summary" in page
+    assert "Changes waiting for review" in page and "<li>Summary</li>" in page
     # the editor shows the pending version, so the member keeps working on it
     assert "A brand new summary." in client.get("/my/organization/edit/about").get_data(as_text=True)
 

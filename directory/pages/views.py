@@ -84,6 +84,7 @@ PRIVATE_PATHS = (
     "/organizations/*/request",
     "/organizations/*/report",
     "/api/",
+    "/map/",  # the map's country outlines: data for the map script, not a page
 )
 
 #: How long browsers and proxies may keep the icon, robots.txt and the sitemap (seconds).
