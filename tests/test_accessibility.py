@@ -7,7 +7,10 @@ role sees it, in each language, 1280 px and 390 px wide. axe is added to each pa
 browser context that bypasses the Content-Security-Policy (axe sets inline styles while it measures colour
 contrast); users always get the strict policy, which ``test_browser.py`` holds the pages to.
 
-Pages render alike on both databases: this runs once, on SQLite.
+Pages render alike on both databases: axe runs once, on SQLite.
+
+A keyboard-only journey (search, profile, partnership request) checks that every element reached shows
+its focus.
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from .browser_support import serving
 from .conftest import ON_POSTGRESQL, ROOT
 from .test_access_matrix import MATRIX, ROLES, _client
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(ON_POSTGRESQL, reason="pages render alike on both databases: checked once, on SQLite"),
-]
+pytestmark = pytest.mark.browser
+#: Pages render alike on both databases: axe checks them once, on SQLite.
+sqlite_only = pytest.mark.skipif(
+    ON_POSTGRESQL, reason="pages render alike on both databases: checked on SQLite"
+)
 
 people = matrix.people  # the matrix's people, its organizations and its request
 
@@ -100,6 +104,7 @@ def checked_pages() -> set[str]:
     return set()
 
 
+@sqlite_only
 @pytest.mark.parametrize("role", ROLES)
 def test_axe_finds_no_violation_on_any_page(
     app: Flask, people: dict[str, Any], browser: Any, live_app: str, role: str, checked_pages: set[str]
@@ -138,6 +143,7 @@ def test_axe_finds_no_violation_on_any_page(
     assert not found, f"axe found, as {role}:\n" + json.dumps(report, indent=1, ensure_ascii=False)
 
 
+@sqlite_only
 def test_axe_sees_a_violation(browser: Any, live_app: str) -> None:
     """The detector at work: a page given an image with no text alternative and a nameless link is
     flagged; the page as the app serves it is not."""
@@ -155,3 +161,132 @@ def test_axe_sees_a_violation(browser: Any, live_app: str) -> None:
     page.goto("/about")
     assert {violation["id"] for violation in _axe(page)} == {"image-alt", "link-name"}
     context.close()
+
+
+#: The focused element: whether it matches ``selector``, and whether its focus can be seen (an outline
+#: or a box shadow, as the page's CSS draws it).
+FOCUSED = """(selector) => {
+  const element = document.activeElement;
+  const style = getComputedStyle(element);
+  const outline = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  return {
+    matches: element.matches(selector),
+    visible: outline || style.boxShadow !== "none",
+    what: element.outerHTML.slice(0, 120),
+  };
+}"""
+
+
+class Keyboard:
+    """Moves through a page with Tab (and arrow keys within a radio group), as a keyboard user does,
+    noting every element whose focus cannot be seen."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.invisible: list[str] = []
+
+    def tab_to(self, selector: str, limit: int = 150) -> None:
+        """Press Tab until the element matching ``selector`` has the focus."""
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            focused = self.page.evaluate(FOCUSED, selector)
+            if not focused["visible"]:
+                self.invisible.append(focused["what"])
+            if focused["matches"]:
+                return
+        raise AssertionError(f"{selector} is not reached with Tab on {self.page.url}")
+
+    def choose(self, name: str, value: str) -> None:
+        """Tab into the radio group ``name``, then move to ``value`` with the arrow keys (which checks it;
+        Space checks the one focused on entering the group)."""
+        self.tab_to(f"input[name={name}]")
+        for _ in range(10):
+            if self.page.evaluate(FOCUSED, f"input[value={value}]")["matches"]:
+                chosen = f"input[name={name}][value={value}]"
+                if not self.page.is_checked(chosen):  # focused on entering the group, not yet checked
+                    self.page.keyboard.press("Space")
+                assert self.page.is_checked(chosen)
+                return
+            self.page.keyboard.press("ArrowDown")
+        raise AssertionError(f"no {value} in the {name} group")
+
+
+def test_search_profile_and_request_with_the_keyboard_only(
+    new_context: Any, live_server: str, app_for_live: Flask
+) -> None:
+    """A verified agency's officer, keyboard only, on the demo data: signs in, searches, opens a profile and
+    sends a partnership request. Every element focused on the way shows its focus."""
+    import sqlalchemy as sa
+
+    from directory.accounts.models import Role, User
+    from directory.accounts.passwords import hash_password
+    from directory.agencies.models import Agency, AgencyStatus, AgencyType
+    from directory.extensions import db
+    from directory.partnerships.models import PartnershipRequest
+
+    with app_for_live.app_context():
+        agency = Agency(
+            name="Keyboard Ministry",
+            agency_type=AgencyType.GOVERNMENT,
+            country_code="KE",
+            status=AgencyStatus.VERIFIED,
+        )
+        db.session.add(agency)
+        db.session.flush()
+        agency_id = agency.id
+        db.session.add(
+            User(
+                email="officer.keyboard@example.org",
+                password_hash=hash_password("velvet kiln meadow orbit"),
+                display_name="Officer",
+                role=Role.AGENCY_MEMBER,
+                agency_id=agency.id,
+            )
+        )
+        db.session.commit()
+    page = new_context(java_script_enabled=True, viewport={"width": 1280, "height": 900}).new_page()
+    keys = Keyboard(page)
+    page.goto(live_server + "/login")
+    keys.tab_to("#email")
+    page.keyboard.type("officer.keyboard@example.org")
+    keys.tab_to("#password")
+    page.keyboard.type("velvet kiln meadow orbit")
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+    page.goto(live_server + "/")
+    keys.tab_to("#q")
+    page.keyboard.type("micro-finance")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/organizations?**")
+    keys.tab_to("article.card a")
+    name = page.evaluate("document.activeElement.textContent").strip()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/organizations/*")
+    assert name in page.text_content("h1")
+
+    keys.tab_to("a[href$='/request']")  # "Request a partnership"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/request")
+    keys.tab_to("#title")
+    page.keyboard.type("Savings group design")
+    keys.tab_to("#summary")
+    page.keyboard.type("Design a savings programme with survivor leaders.")
+    keys.tab_to("input[name=stages][value=evaluation]")
+    page.keyboard.press("Space")
+    keys.choose("maturity", "final")
+    keys.choose("paid", "no")
+    keys.tab_to("#respond_by")
+    page.keyboard.type("01152099")  # Chromium's date field, month/day/year in English
+    keys.choose("mode", "remote")
+    keys.choose("asks_personal_story", "no")
+    keys.tab_to("button[value=send]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/requests/\d+$"))
+    assert "Your request has been sent." in page.text_content("main")
+    assert keys.invisible == [], f"focused without a visible focus indicator: {keys.invisible}"
+    with app_for_live.app_context():
+        sent = (
+            db.session.execute(sa.select(PartnershipRequest).filter_by(agency_id=agency_id)).scalars().all()
+        )
+        assert [(p.title, p.respond_by.isoformat()) for p in sent] == [("Savings group design", "2099-01-15")]
