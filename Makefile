@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 XDIST ?= -n auto --maxprocesses 4
 
 .PHONY: run serve test test-lowest lock lint format bench bench-http bench-race bench-enumeration bench-mixed \
-	bench-smoke messages catalogs vendor clean
+	bench-smoke messages catalogs vendor vendor-axe clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -123,3 +123,16 @@ vendor:
 
 clean:
 	rm -rf $(VENV) $(LOWEST) .pytest_cache .ruff_cache
+
+# axe-core, for the accessibility test only (tests/test_accessibility.py; never served to users): the
+# pinned version from its npm package, with its licence. Change AXE_VERSION and run this to update it.
+AXE_VERSION := 4.14.1
+AXE_DIR := tests/vendor/axe-core
+vendor-axe:
+	rm -rf $(AXE_DIR) && mkdir -p $(AXE_DIR)
+	cd $(AXE_DIR) && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null \
+		&& tar -xzf axe-core-$(AXE_VERSION).tgz --strip-components=1 \
+			package/axe.min.js package/LICENSE package/LICENSE-3RD-PARTY.txt package/package.json \
+		&& rm axe-core-$(AXE_VERSION).tgz
+	echo "axe-core $(AXE_VERSION), from npm (npm pack axe-core@$(AXE_VERSION)); refresh with make vendor-axe" \
+		> $(AXE_DIR)/VERSION

@@ -36,6 +36,9 @@ from directory.organizations.services import OrganizationInput, create_organizat
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The browser tests' fixtures (Chromium, a live server, the CSP check).
+pytest_plugins = ["tests.browser_support"]
+
 #: PostgreSQL for this run, or None for SQLite.
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 ON_POSTGRESQL = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postgresql"))

@@ -18,9 +18,8 @@ from directory.geo import get_geo
 from directory.organizations.models import ListingStatus, LocationPrecision
 from directory.organizations.services import OrganizationInput, create_organization
 
-# The live server, the browser and the CSP watch are the journey tests' own (live_server uses the
-# app_for_live below).
-from .test_browser import browser, live_server, new_context  # noqa: F401
+# The live server, the browser and the CSP watch come from tests/browser_support.py (live_server uses
+# the app_for_live below).
 
 pytestmark = pytest.mark.browser
 

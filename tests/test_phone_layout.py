@@ -23,7 +23,6 @@ from directory.extensions import db
 
 from .conftest import PASSWORD
 from .test_access_matrix import ADMIN_SECRET, MATRIX, ROLES, people  # noqa: F401  (people: a fixture)
-from .test_browser import browser, new_context  # noqa: F401  (fixtures; skips without Chromium)
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,135 @@
+"""What the browser tests share: Debian's Chromium through Playwright, a live server, and the check that
+no page violates the Content-Security-Policy.
+
+``tests/conftest.py`` loads this module as a plugin, so its fixtures are there for every test. A test
+that asks for the browser is skipped when Chromium is missing on a developer's machine; in CI (``CI``
+set) a missing browser is a failure, since ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from directory import create_app
+from directory.extensions import db
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def app_for_live(
+    databases: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    app_config: Callable[[str, Path], dict[str, Any]],
+) -> Flask:
+    """An app on a committed database of its own, with the demo data and CSRF protection on."""
+    folder = tmp_path_factory.mktemp("live")
+    config = app_config(databases.create(folder), folder)
+    config.pop("SERVER_NAME")
+    config["WTF_CSRF_ENABLED"] = True  # the browser sends the real tokens
+    app: Flask = create_app(config)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return app
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """Serves ``app`` on a free local port, in threads, while the block runs; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def live_server(app_for_live: Flask) -> Iterator[str]:
+    with serving(app_for_live) as url:
+        yield url
+    with app_for_live.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{CHROMIUM} is missing in CI: .ci/run should have installed it")
+        pytest.skip("Debian's chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+#: With JavaScript on, violations are also reported as events; this turns each into a console error.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`);
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    """A console message about a Content-Security-Policy violation (Chromium's wording, or ours)."""
+    return "Content Security Policy" in text or text.startswith(("CSP violation:", "Refused to"))
+
+
+def watch_csp(context: Any, found: list[str]) -> None:
+    """Collect into ``found`` every CSP violation reported by the pages of ``context``."""
+
+    def collect(message: Any) -> None:
+        if is_csp_violation(message.text):
+            where = message.page.url if message.page is not None else "?"
+            found.append(f"{where}: {message.text}")  # which page, to find the cause
+
+    context.add_init_script(REPORT_VIOLATIONS)
+    context.on("console", collect)
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Makes browser contexts (JavaScript off unless asked for) whose pages may not violate the CSP."""
+    violations: list[str] = []
+    contexts: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        context = browser.new_context(**{"java_script_enabled": False, **options})
+        watch_csp(context, violations)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        for open_page in context.pages:
+            open_page.title()  # a round trip: the console messages sent before it have arrived
+        context.close()
+    assert violations == [], "pages violated the Content-Security-Policy"
+
+
+@pytest.fixture
+def page(new_context: Callable[..., Any]) -> object:
+    return new_context(viewport={"width": 390, "height": 844}).new_page()
