@@ -12,9 +12,11 @@ from flask import current_app
 
 from ..extensions import db
 from ..geo import get_geo
+from ..i18n import shown_language
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
 from .engine import Hit, SearchEngine, SearchResults
 from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
+from .synonyms import term_lookup
 
 __all__ = [
     "SORTS",
@@ -43,7 +45,8 @@ def search(params: SearchParams) -> SearchResults:
     """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
     near = get_geo().resolve(params.near) if params.near else None
     _read_without_transaction()
-    return get_engine().search(db.session, params, near)
+    languages = current_app.config["LANGUAGES"]
+    return get_engine().search(db.session, params, near, shown_language(), term_lookup(languages))
 
 
 def _read_without_transaction() -> None:

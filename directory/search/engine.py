@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -144,13 +145,22 @@ class SearchEngine:
         self.index_cache.clear()
         self.cache.clear()
 
-    def search(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> SearchResults:
+    def search(
+        self,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str = "en",
+        terms: Callable[[str], frozenset[str]] | None = None,
+    ) -> SearchResults:
+        """Run ``params``; ``language`` is the reader's (its stemmer applies to the query, with English)
+        and ``terms`` finds the vocabulary terms a query names (see :func:`.text.parse_query`)."""
         index = self.index_cache.get(session)
         n = index.size
         sort = params.effective_sort
         base = np.ones(n, dtype=bool)
         scores = None
-        query = parse_query(params.q) if params.q else None
+        query = parse_query(params.q, language, terms) if params.q else None
         if params.q and query is None:
             base[:] = False  # text with no word in it ("?!") matches nothing
         elif query is not None:
