@@ -103,7 +103,7 @@ class ProfileForm(Form):
     name = NameField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
     text_language = SelectField(
         _l("The language you write your profile in"),
-        validators=[DataRequired()],
+        validators=[Optional()],  # left out of a post: as saved now
         description=_l("What you write is shown as you wrote it, marked as written in this language."),
     )
     summary = TextAreaField(

@@ -158,6 +158,7 @@ def edit_section(section: str) -> str | Response:
         try:
             base = _version(form.edit_version.data)
             data = _form_to_input(form)
+            data.text_language = form.text_language.data or saved.text_language
             result = editing.save_section(org, part, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
             db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
