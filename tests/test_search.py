@@ -256,7 +256,9 @@ def test_results_carry_the_public_fields(client: FlaskClient, world: None) -> No
     assert set(result) == {
         "slug",
         "name",
+        "text_language",
         "summary",
+        "summary_language",
         "location",
         "focus",
         "models",

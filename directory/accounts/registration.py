@@ -38,11 +38,17 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def register_organization(person: Person, org_name: str, country_code: str, city: str) -> None:
-    """Register a survivor-led organization (see the module docstring); field errors raise."""
+def register_organization(
+    person: Person, org_name: str, country_code: str, city: str, language: str = "en"
+) -> None:
+    """Register a survivor-led organization (see the module docstring); field errors raise.
+
+    ``language`` becomes the language its profile is written in (it can change it in the editor).
+    """
     _check_password(person.password, person.email, person.display_name)
     validate_input(OrganizationInput(name=org_name, country_code=country_code, city=city))
-    _register(person, "organization", {"org_name": org_name, "country_code": country_code, "city": city})
+    details = {"org_name": org_name, "country_code": country_code, "city": city, "text_language": language}
+    _register(person, "organization", details)
 
 
 def register_agency(
@@ -121,7 +127,10 @@ def finish_registration(pending: PendingRegistration) -> User:
     )
     if pending.kind == "organization":
         data = OrganizationInput(
-            name=details["org_name"], country_code=details["country_code"], city=details["city"]
+            name=details["org_name"],
+            country_code=details["country_code"],
+            city=details["city"],
+            text_language=details.get("text_language", "en"),
         )
         user.organization = create_organization(
             validate_input(data), get_geo().gazetteer, status=ListingStatus.DRAFT

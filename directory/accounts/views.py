@@ -79,7 +79,11 @@ def register_organization() -> str | Response:
         person = Person(form.display_name.data, form.email.data, form.password.data)
         try:
             registration.register_organization(
-                person, form.org_name.data, form.country_code.data, form.city.data or ""
+                person,
+                form.org_name.data,
+                form.country_code.data,
+                form.city.data or "",
+                language=shown_language(),  # the profile is likely written in the page's language
             )
         except AccountError as exc:
             show_errors(form, exc.errors)

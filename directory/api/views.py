@@ -14,6 +14,7 @@ from flask_login import current_user
 from .. import languages as language_list
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..i18n import shown_language
 from ..maps.features import feature_collection, map_points
 from ..organizations.facets import facet_values
 from ..organizations.public import profile_for, profile_json, summary_json
@@ -80,7 +81,9 @@ def organizations() -> Response | tuple[Response, int]:
             "per_page": params.per_page,
             "pages": results.pages,
             "sort": results.sort,
-            "results": [summary_json(hit.organization, hit.distance_km) for hit in results.hits],
+            "results": [
+                summary_json(hit.organization, hit.distance_km, shown_language()) for hit in results.hits
+            ],
             "facets": facets_json(results),
             "near": near,
         }
@@ -115,7 +118,7 @@ def organization(slug: str) -> Response | tuple[Response, int]:
     if found is None:
         return error(404, _("No public organization has the slug “%(slug)s”.", slug=slug))
     db.session.commit()  # a view of restricted contacts is logged
-    return jsonify(profile_json(*found))
+    return jsonify(profile_json(*found, language=shown_language()))
 
 
 @bp.get("/languages")

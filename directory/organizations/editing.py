@@ -135,6 +135,11 @@ def input_from_org(org: Organization) -> OrganizationInput:
         **{attr: org.term_codes(taxonomy) for taxonomy, attr in TERM_FIELDS.items()},
         languages=[lang.code for lang in org.languages],
         serves=[area.country_code for area in org.service_areas],
+        text_language=org.text_language,
+        summary_translations={t.language: t.summary for t in org.texts if t.summary},
+        narrative_translations={
+            t.language: t.leadership_narrative for t in org.texts if t.leadership_narrative
+        },
     )
 
 
@@ -366,7 +371,9 @@ def _validate_section(data: OrganizationInput, section: Section) -> None:
     try:
         validate_input(data)
     except ListingValidationError as exc:
-        mine = {name: messages for name, messages in exc.errors.items() if name in section.fields}
+        mine = {
+            name: messages for name, messages in exc.errors.items() if name.split(".")[0] in section.fields
+        }
         if mine:
             raise ListingValidationError(mine) from None
 

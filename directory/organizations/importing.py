@@ -31,6 +31,7 @@ from .models import (
     Location,
     LocationPrecision,
     Organization,
+    OrganizationText,
     ServiceArea,
     Visibility,
     organization_term,
@@ -322,6 +323,7 @@ class _BatchRows:
     terms: list[tuple[int, int]]  # (index, taxonomy_term id)
     languages: list[tuple[int, str]]
     serves: list[tuple[int, str]]
+    texts: list[tuple[int, str, str, str]]  # (index, language, summary, leadership narrative)
     documents: list[dict[str, Any]]  # fts_row()s, rowid = index (SQLite)
     tsvectors: list[tuple[int, str]]  # (index, tsvector text) (PostgreSQL)
 
@@ -335,7 +337,10 @@ def _prepare_batch(
     """Everything of a batch that needs no database: the rows, their tokens (the slow part in Python)."""
     now = now_utc()
     values_list = [values for _, _, values in batch]
-    documents = [fts_row(i, values.organization) for i, values in enumerate(values_list)]
+    documents = [
+        fts_row(i, values.organization, values.term_keys, values.translations)
+        for i, values in enumerate(values_list)
+    ]
     return _BatchRows(
         organizations=[
             # No assured_date, even with --approve: publishing a file is not checking each listing, so
@@ -351,6 +356,11 @@ def _prepare_batch(
         terms=[(i, term_ids[key]) for i, values in enumerate(values_list) for key in values.term_keys],
         languages=[(i, code) for i, values in enumerate(values_list) for code in values.languages],
         serves=[(i, code) for i, values in enumerate(values_list) for code in values.serves],
+        texts=[
+            (i, t["language"], t["summary"], t["leadership_narrative"])
+            for i, values in enumerate(values_list)
+            for t in values.translations
+        ],
         documents=[] if postgres else documents,
         tsvectors=[(row["rowid"], tsvector_literal(row)) for row in documents] if postgres else [],
     )
@@ -384,6 +394,12 @@ def _insert_batch(connection: sa.Connection, rows: _BatchRows) -> int:
     _insert_plain(connection, OrgLanguage.__tablename__, ("organization_id", "code"), linked(rows.languages))
     _insert_plain(
         connection, ServiceArea.__tablename__, ("organization_id", "country_code"), linked(rows.serves)
+    )
+    _insert_plain(
+        connection,
+        OrganizationText.__tablename__,
+        ("organization_id", "language", "summary", "leadership_narrative"),
+        linked(rows.texts),
     )
     if postgres:
         _insert_plain(connection, FTS_TABLE, ("organization_id", "document"), linked(rows.tsvectors))

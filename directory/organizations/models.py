@@ -126,6 +126,9 @@ class Organization(db.Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     leadership_narrative: Mapped[str] = mapped_column(Text, default="")
+    # The language (ISO 639 code) the organization writes its profile in: its text is shown as written,
+    # marked with this language, and stemmed with it in search.
+    text_language: Mapped[str] = mapped_column(String(12), default="en", server_default="en")
     # What the organization attests about its survivor leadership, in its own words. Never proof.
     survivor_attestation: Mapped[str] = mapped_column(Text, default="")
     year_incorporated: Mapped[int | None] = mapped_column(Integer)
@@ -183,6 +186,22 @@ class Organization(db.Model):
         order_by="Language.code",
         lazy="selectin",
     )
+    # The summary and leadership narrative in other languages, written by the organization too.
+    texts: Mapped[list[OrganizationText]] = relationship(
+        back_populates="organization",
+        cascade="all, delete-orphan",
+        order_by="OrganizationText.language",
+        lazy="selectin",
+    )
+
+    def text_in(self, field_name: str, language: str | None) -> tuple[str, str]:
+        """(text, its language) of ``summary`` or ``leadership_narrative`` for a reader of ``language``:
+        the organization's own version in that language when it wrote one, else the original."""
+        if language and language != self.text_language:
+            for text in self.texts:
+                if text.language == language and getattr(text, field_name):
+                    return getattr(text, field_name), language
+        return getattr(self, field_name), self.text_language
 
     def needs_reverification(self, now: datetime | None = None) -> bool:
         """True when no admin has verified the listing in the last REVERIFY_AFTER."""
@@ -261,6 +280,24 @@ class Language(db.Model):
     code: Mapped[str] = mapped_column(String(12), index=True)
 
     organization: Mapped[Organization] = relationship(back_populates="languages")
+
+
+class OrganizationText(db.Model):
+    """The summary and leadership narrative of a listing in one more language, as the organization wrote
+    them (the original is on the organization, in its ``text_language``)."""
+
+    __tablename__ = "organization_text"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "language", name="uq_organization_text_organization_language"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(12))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    leadership_narrative: Mapped[str] = mapped_column(Text, default="")
+
+    organization: Mapped[Organization] = relationship(back_populates="texts")
 
 
 class RevisionStatus(enum.StrEnum):

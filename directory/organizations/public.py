@@ -119,12 +119,18 @@ def visible_contacts(org: Organization, viewer: Any | None = None) -> Contacts:
     return Contacts(email, phone, restricted)
 
 
-def summary_json(org: Organization, distance_km: float | None = None) -> dict[str, Any]:
-    """A search result card as JSON."""
+def summary_json(
+    org: Organization, distance_km: float | None = None, language: str | None = None
+) -> dict[str, Any]:
+    """A search result card as JSON; the summary in the reader's ``language`` when the organization wrote
+    one, else as written (``summary_language`` says which)."""
+    summary, summary_language = org.text_in("summary", language)
     out: dict[str, Any] = {
         "slug": org.slug,
         "name": org.name,
-        "summary": org.summary,
+        "text_language": org.text_language,
+        "summary": summary,
+        "summary_language": summary_language,
         "location": public_location(org),
         "focus": org.term_codes("focus"),
         "models": org.term_codes("model"),
@@ -136,15 +142,29 @@ def summary_json(org: Organization, distance_km: float | None = None) -> dict[st
     return out
 
 
-def profile_json(org: Organization, contacts: Contacts) -> dict[str, Any]:
-    """A whole public profile as JSON (HSDS organization field names where HSDS has them)."""
+def profile_json(org: Organization, contacts: Contacts, language: str | None = None) -> dict[str, Any]:
+    """A whole public profile as JSON (HSDS organization field names where HSDS has them).
+
+    ``text_language`` is the language the organization writes in; the summary and leadership narrative
+    are in the reader's ``language`` when the organization wrote them in it (``*_language`` says which),
+    and ``translations`` holds every other version it wrote.
+    """
+    summary, summary_language = org.text_in("summary", language)
+    narrative, narrative_language = org.text_in("leadership_narrative", language)
     return {
         "id": org.slug,
         "slug": org.slug,
         "name": org.name,
-        "summary": org.summary,
+        "text_language": org.text_language,
+        "summary": summary,
+        "summary_language": summary_language,
         "description": org.description,
-        "leadership_narrative": org.leadership_narrative,
+        "leadership_narrative": narrative,
+        "leadership_narrative_language": narrative_language,
+        "translations": [
+            {"language": t.language, "summary": t.summary, "leadership_narrative": t.leadership_narrative}
+            for t in org.texts
+        ],
         "survivor_attestation": org.survivor_attestation,
         "leadership_models": org.term_codes("model"),
         "focus_areas": org.term_codes("focus"),

@@ -26,9 +26,21 @@ SECTIONS: dict[str, Section] = {
         Section(
             "about",
             _l("Who you are"),
-            ("name", "summary", "description", "year_incorporated", "website"),
+            (
+                "name",
+                "text_language",
+                "summary",
+                "summary_translations",
+                "description",
+                "year_incorporated",
+                "website",
+            ),
         ),
-        Section("leadership", _l("Leadership"), ("leadership_narrative", "models", "survivor_attestation")),
+        Section(
+            "leadership",
+            _l("Leadership"),
+            ("leadership_narrative", "narrative_translations", "models", "survivor_attestation"),
+        ),
         Section(
             "offer",
             _l("What you offer"),

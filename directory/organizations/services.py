@@ -27,6 +27,7 @@ from .models import (
     Location,
     LocationPrecision,
     Organization,
+    OrganizationText,
     ServiceArea,
     TaxonomyTerm,
     Visibility,
@@ -79,6 +80,11 @@ class OrganizationInput:
     engagements: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     serves: list[str] = field(default_factory=list)
+    # The language the profile is written in (ISO 639), and the summary and leadership narrative in
+    # other languages ({language: text}), written by the organization too.
+    text_language: str = "en"
+    summary_translations: dict[str, str] = field(default_factory=dict)
+    narrative_translations: dict[str, str] = field(default_factory=dict)
 
 
 def slugify(text: str, max_length: int = 120) -> str:
@@ -101,6 +107,7 @@ def validate_input(data: OrganizationInput) -> OrganizationInput:
     _check_contacts(data, errors)
     _check_point(data, errors)
     _check_lists(data, errors)
+    _check_translations(data, errors)
     if errors:
         raise ListingValidationError(dict(errors))
     return data
@@ -178,6 +185,42 @@ def _check_lists(data: OrganizationInput, errors: _Errors) -> None:
         errors.add("serves", _l("Unknown country code(s): %(codes)s.", codes=", ".join(bad_countries)))
 
 
+#: The translatable fields: input field -> (column, the original's field, its most characters).
+TRANSLATION_FIELDS = {
+    "summary_translations": ("summary", 300),
+    "narrative_translations": ("leadership_narrative", 5000),
+}
+
+
+def _check_translations(data: OrganizationInput, errors: _Errors) -> None:
+    """The profile's language is a known ISO 639 code; each other version is in another known language and
+    within the original's length (errors are keyed ``<field>.<language>``); empty versions are dropped."""
+    data.text_language = (data.text_language or "").strip().lower() or "en"
+    if not regions.is_language(data.text_language):
+        errors.add("text_language", _l("Unknown language code(s): %(codes)s.", codes=data.text_language))
+    for name, (_column, limit) in TRANSLATION_FIELDS.items():
+        kept: dict[str, str] = {}
+        for code, text in (getattr(data, name) or {}).items():
+            code, text = str(code).strip().lower(), (text or "").strip()
+            if not text:
+                continue
+            key = f"{name}.{code}"
+            if not regions.is_language(code):
+                errors.add(key, _l("Unknown language code(s): %(codes)s.", codes=code))
+            elif code == data.text_language:
+                errors.add(
+                    key,
+                    _l("Your profile is written in this language: write this in the main field instead."),
+                )
+            message = problem(text, Kind.MULTI_LINE)
+            if message is not None:
+                errors.add(key, message)
+            if len(text) > limit:
+                errors.add(key, _l("Each version must be at most %(limit)d characters.", limit=limit))
+            kept[code] = text
+        setattr(data, name, dict(sorted(kept.items())))
+
+
 def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
@@ -249,6 +292,19 @@ class ListingValues:
     term_keys: list[tuple[str, str]]
     languages: list[str]
     serves: list[str]
+    translations: list[dict[str, str]] = field(default_factory=list)  # organization_text rows
+
+
+def _translation_rows(data: OrganizationInput) -> list[dict[str, str]]:
+    summaries, narratives = data.summary_translations or {}, data.narrative_translations or {}
+    return [
+        {
+            "language": code,
+            "summary": summaries.get(code, ""),
+            "leadership_narrative": narratives.get(code, ""),
+        }
+        for code in sorted({*summaries, *narratives})
+    ]
 
 
 def listing_values(data: OrganizationInput, gazetteer: Gazetteer) -> ListingValues:
@@ -272,11 +328,13 @@ def listing_values(data: OrganizationInput, gazetteer: Gazetteer) -> ListingValu
             "email_visibility": data.email_visibility,
             "phone": data.phone or None,
             "phone_visibility": data.phone_visibility,
+            "text_language": data.text_language or "en",
         },
         location=derive_location(data.country_code, data.city, data.location_precision, given, gazetteer),
         term_keys=[(tax, code) for tax, attr in TERM_FIELDS.items() for code in getattr(data, attr)],
         languages=list(data.languages),
         serves=list(data.serves or [data.country_code]),
+        translations=_translation_rows(data),
     )
 
 
@@ -297,6 +355,8 @@ def apply_input(
     # equal one would break the (organization, code) unique constraints.
     languages = {lang.code: lang for lang in org.languages}
     org.languages = [languages.get(code) or OrgLanguage(code=code) for code in values.languages]
+    texts = {text.language: text for text in org.texts}
+    org.texts = [_text_row(texts.get(row["language"]), row) for row in values.translations]
     areas = {area.country_code: area for area in org.service_areas}
     org.service_areas = [areas.get(code) or ServiceArea(country_code=code) for code in values.serves]
     location = org.location or Location()
@@ -304,6 +364,12 @@ def apply_input(
         setattr(location, name, value)
     org.location = location
     return org
+
+
+def _text_row(existing: OrganizationText | None, row: dict[str, str]) -> OrganizationText:
+    text = existing or OrganizationText(language=row["language"])
+    text.summary, text.leadership_narrative = row["summary"], row["leadership_narrative"]
+    return text
 
 
 def create_organization(

@@ -15,9 +15,11 @@ from flask import current_app
 
 from ..extensions import db
 from ..geo import ResolvedPlace, get_geo
+from ..i18n import shown_language
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
 from .engine import Hit, SearchEngine, SearchResults
 from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
+from .synonyms import term_lookup
 
 __all__ = [
     "SORTS",
@@ -48,7 +50,8 @@ def search(params: SearchParams) -> SearchResults:
     """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
     near = get_geo().resolve(params.near) if params.near else None
     _read_without_transaction()
-    return get_engine().search(db.session, params, near)
+    languages = current_app.config["LANGUAGES"]
+    return get_engine().search(db.session, params, near, shown_language(), term_lookup(languages))
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,9 @@ def search_all(params: SearchParams) -> AllMatches:
     """Every match of a search, without facets or pages; ``near`` is geocoded here (may raise)."""
     near = get_geo().resolve(params.near) if params.near else None
     _read_without_transaction()
-    return AllMatches(get_engine().matching_ids(db.session, params, near), near)
+    languages = current_app.config["LANGUAGES"]
+    ids = get_engine().matching_ids(db.session, params, near, shown_language(), term_lookup(languages))
+    return AllMatches(ids, near)
 
 
 def _read_without_transaction() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -156,13 +157,22 @@ class SearchEngine:
         self.index_cache.clear()
         self.cache.clear()
 
-    def _select(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> _Selection:
-        """Which public positions match ``params`` (text, place and filters), and what orders them."""
+    def _select(
+        self,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str = "en",
+        terms: Callable[[str], frozenset[str]] | None = None,
+    ) -> _Selection:
+        """Which public positions match ``params`` (text, place and filters), and what orders them;
+        ``language`` is the reader's (its stemmer applies to the query, with English) and ``terms`` finds
+        the vocabulary terms a query names (see :func:`.text.parse_query`)."""
         index = self.index_cache.get(session)
         n = index.size
         base = np.ones(n, dtype=bool)
         scores = None
-        query = parse_query(params.q) if params.q else None
+        query = parse_query(params.q, language, terms) if params.q else None
         if params.q and query is None:
             base[:] = False  # text with no word in it ("?!") matches nothing
         elif query is not None:
@@ -180,8 +190,16 @@ class SearchEngine:
             matches &= mask
         return _Selection(index, base, filter_masks, np.flatnonzero(matches), scores, distances)
 
-    def search(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> SearchResults:
-        selection = self._select(session, params, near)
+    def search(
+        self,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str = "en",
+        terms: Callable[[str], frozenset[str]] | None = None,
+    ) -> SearchResults:
+        """One page of results for ``params``, with the facets (``language`` and ``terms``: see _select)."""
+        selection = self._select(session, params, near, language, terms)
         index, base, filter_masks = selection.index, selection.base, selection.filter_masks
         sort = params.effective_sort
         facets = {}
@@ -207,9 +225,16 @@ class SearchEngine:
             sort=sort,
         )
 
-    def matching_ids(self, session: Session, params: SearchParams, near: ResolvedPlace | None) -> list[int]:
+    def matching_ids(
+        self,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str = "en",
+        terms: Callable[[str], frozenset[str]] | None = None,
+    ) -> list[int]:
         """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
-        selection = self._select(session, params, near)
+        selection = self._select(session, params, near, language, terms)
         positions = selection.positions
         ordered = self._order(
             selection.index,

@@ -4,22 +4,37 @@
   and loses them when it is deleted. On SQLite that table is FTS5, one column per field; on PostgreSQL
   it holds one ``tsvector`` per organization, written here from the same tokens, each field with its
   own weight (A to D), so PostgreSQL never parses or stems the text itself.
+* Besides the text as written (stemmed in its language), a document holds the summary and leadership
+  narrative the organization wrote in other languages (``organization_text``, each stemmed in its own),
+  and one token per vocabulary term it is tagged with (:func:`.synonyms.term_token`), so a query word
+  naming the term finds it.
 * Any change to a listing bumps ``search_state.generation``, which tells every server process that
   its cached search index is stale (see :mod:`.index`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
-from ..organizations.models import Language, Location, Organization, SearchState, ServiceArea
+from ..organizations.models import (
+    Language,
+    Location,
+    Organization,
+    OrganizationText,
+    SearchState,
+    ServiceArea,
+    TaxonomyTerm,
+    organization_term,
+)
+from .synonyms import term_token
 from .text import document_tokens
 
-_LISTING_MODELS = (Organization, Location, ServiceArea, Language)
+_LISTING_MODELS = (Organization, Location, ServiceArea, Language, OrganizationText)
 
 FTS_TABLE = "organization_fts"
 FTS_COLUMNS = ("name", "summary", "description", "leadership_narrative")
@@ -33,9 +48,67 @@ _PG_MAX_POSITION = 16383
 _PG_MAX_POSITIONS_PER_WORD = 256
 
 
-def fts_row(org_id: int, texts: dict[str, Any]) -> dict[str, Any]:
-    """The tokens to index for one organization, keyed like the full-text table's columns."""
-    return {"rowid": org_id, **{col: document_tokens(texts.get(col) or "") for col in FTS_COLUMNS}}
+#: The fields an organization may also write in other languages (``organization_text``).
+TRANSLATED_COLUMNS = ("summary", "leadership_narrative")
+
+
+def fts_row(
+    org_id: int,
+    texts: dict[str, Any],
+    terms: Iterable[tuple[str, str]] = (),
+    translations: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The tokens to index for one organization, keyed like the full-text table's columns.
+
+    ``texts`` holds the columns and ``text_language``; ``terms`` the (taxonomy, slug) of its terms;
+    ``translations`` its ``organization_text`` rows (``language``, ``summary``, ``leadership_narrative``).
+    """
+    language = texts.get("text_language") or "en"
+    row = {col: document_tokens(texts.get(col) or "", language) for col in FTS_COLUMNS}
+    for other in translations:
+        for col in TRANSLATED_COLUMNS:
+            extra = document_tokens(other.get(col) or "", other.get("language"))
+            if extra:
+                row[col] = f"{row[col]} {extra}" if row[col] else extra
+    tokens = " ".join(term_token(taxonomy, code) for taxonomy, code in terms)
+    if tokens:
+        row["description"] = f"{row['description']} {tokens}" if row["description"] else tokens
+    return {"rowid": org_id, **row}
+
+
+def load_rows(connection: Connection, org_ids: list[int]) -> list[dict[str, Any]]:
+    """:func:`fts_row` for each of ``org_ids``, read from the database (three queries in all)."""
+    if not org_ids:
+        return []
+    org = Organization.__table__
+    text = OrganizationText.__table__
+    term = TaxonomyTerm.__table__
+    columns = [org.c[c] for c in (*FTS_COLUMNS, "text_language")]
+    found = connection.execute(sa.select(org.c.id, *columns).where(org.c.id.in_(org_ids))).all()
+    terms: dict[int, list[tuple[str, str]]] = {}
+    for org_id, taxonomy, code in connection.execute(
+        sa.select(organization_term.c.organization_id, term.c.taxonomy, term.c.code)
+        .join(term, term.c.id == organization_term.c.taxonomy_term_id)
+        .where(organization_term.c.organization_id.in_(org_ids))
+        .order_by(organization_term.c.organization_id, term.c.id)
+    ):
+        terms.setdefault(org_id, []).append((taxonomy, code))
+    translations: dict[int, list[dict[str, Any]]] = {}
+    for row in connection.execute(
+        sa.select(text.c.organization_id, text.c.language, *(text.c[c] for c in TRANSLATED_COLUMNS))
+        .where(text.c.organization_id.in_(org_ids))
+        .order_by(text.c.organization_id, text.c.language)
+    ).mappings():
+        translations.setdefault(row["organization_id"], []).append(dict(row))
+    return [fts_row(r.id, dict(r._mapping), terms.get(r.id, ()), translations.get(r.id, ())) for r in found]
+
+
+def reindex_all(connection: Connection, batch: int = 1000) -> None:
+    """Write every organization's full-text row again (after the word rules changed)."""
+    org = Organization.__table__
+    ids = list(connection.execute(sa.select(org.c.id).order_by(org.c.id)).scalars())
+    for start in range(0, len(ids), batch):
+        index_documents(connection, load_rows(connection, ids[start : start + batch]), replace=True)
 
 
 def tsvector_literal(row: dict[str, Any]) -> str:
@@ -103,7 +176,9 @@ def bump_generation(connection: Connection) -> None:
 
 #: Organization attributes that change what search shows or how it sorts. Others (the edit version, the
 #: admin's message, reminder dates) leave every process's index valid.
-_SEARCHED_ATTRIBUTES = (*FTS_COLUMNS, "status", "slug", "updated_at", "terms")
+_SEARCHED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "status", "slug", "updated_at", "terms")
+#: Organization attributes that change its full-text row.
+_INDEXED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "terms")
 
 
 def _changed(obj: Organization, names: tuple[str, ...]) -> bool:
@@ -120,15 +195,19 @@ def _after_flush(session: Session, _context: object) -> None:
         isinstance(obj, _LISTING_MODELS) and not isinstance(obj, Organization)
         for obj in (*session.new, *session.dirty, *session.deleted)
     )
-    reindex = new_orgs + [o for o in dirty_orgs if _changed(o, FTS_COLUMNS)]
+    deleted_ids = {o.id for o in deleted_orgs}
+    reindex = {o.id for o in new_orgs} | {o.id for o in dirty_orgs if _changed(o, _INDEXED_ATTRIBUTES)}
+    reindex |= {
+        obj.organization_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, OrganizationText) and obj.organization_id is not None
+    }
     relevant = (
         others or new_orgs or deleted_orgs or any(_changed(o, _SEARCHED_ATTRIBUTES) for o in dirty_orgs)
     )
     if not relevant:
         return
     connection = session.connection()
-    index_documents(
-        connection, [fts_row(o.id, {c: getattr(o, c) for c in FTS_COLUMNS}) for o in reindex], replace=True
-    )
-    unindex_documents(connection, [o.id for o in deleted_orgs])
+    index_documents(connection, load_rows(connection, sorted(reindex - deleted_ids)), replace=True)
+    unindex_documents(connection, sorted(deleted_ids))
     bump_generation(connection)

@@ -4,12 +4,16 @@ Both the indexed documents and the queries are turned into plain tokens here, in
 SQLite (FTS5) and PostgreSQL index and match exactly the same tokens:
 
 * text is folded (case, accents: "Yaoundé" -> "yaounde") and split into words at anything that is not a
-  letter or digit, so hyphens and apostrophes only separate words ("micro-finance" -> micro, finance);
-* each word is indexed as itself and, when different, as its English Snowball stem (PyStemmer; the
-  algorithm PostgreSQL's ``english`` configuration uses), so "micro-financing" is indexed as
-  ``micro financing financ``;
-* a query keeps the stems of its words, drops English stop words except the last word, and matches the
-  last word either by its stem or as a prefix of an indexed word (search as you type: "entrepren");
+  letter or digit, so hyphens and apostrophes separate words ("micro-finance" -> micro, finance); a word
+  written with hyphens is indexed joined up too ("microfinance"), so the two spellings find each other;
+* each word is indexed as itself and, when different, as its Snowball stem (PyStemmer) in the language
+  the text is written in: French, Spanish and Portuguese text with those languages' stemmers, any other
+  with the English one (the algorithm PostgreSQL's ``english`` configuration uses), so English
+  "micro-financing" is indexed as ``micro financing financ microfinancing microfinanc``;
+* a query word matches itself, its English stem or its stem in the reader's language, or the joined
+  spelling it makes with a neighbouring word ("micro finance" finds "microfinance"), or a vocabulary term
+  it names in any language (see :mod:`.synonyms`); English stop words are dropped except the last word,
+  which also matches as a prefix of an indexed word (search as you type: "entrepren");
 * the text a person types is never passed to a search engine as syntax: each token is quoted.
 """
 
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +30,14 @@ import Stemmer
 from ..folding import fold
 
 _WORD = re.compile(r"[^\W_]+")
+# Words joined by hyphens (ASCII, Unicode hyphen, non-breaking hyphen): "micro-finance".
+_COMPOUND = re.compile(r"[^\W_]+(?:[-\u2010\u2011][^\W_]+)+")
 _POSSESSIVE = re.compile(r"['’]s\b", re.IGNORECASE)
+
+#: Languages with their own stemmer (ISO 639-1 -> Snowball name); text in any other is stemmed as English.
+STEMMERS = {"en": "english", "fr": "french", "es": "spanish", "pt": "portuguese"}
+#: The most words of a query that together may name one vocabulary term ("law enforcement training").
+MAX_TERM_WORDS = 6
 
 # The Snowball English stop-word list (as PostgreSQL's english.stop).
 STOP_WORDS = frozenset(
@@ -42,10 +54,20 @@ STOP_WORDS = frozenset(
 _local = threading.local()
 
 
-def _stemmer() -> Stemmer.Stemmer:
-    stemmer = getattr(_local, "stemmer", None)
+def stemming_language(language: str | None) -> str:
+    """The stemmer used for text in ``language`` (an ISO 639 code, maybe with a region): its own, else
+    English."""
+    base = (language or "en").split("-")[0].split("_")[0].lower()
+    return base if base in STEMMERS else "en"
+
+
+def _stemmer(language: str) -> Stemmer.Stemmer:
+    stemmers = getattr(_local, "stemmers", None)
+    if stemmers is None:
+        stemmers = _local.stemmers = {}
+    stemmer = stemmers.get(language)
     if stemmer is None:
-        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+        stemmer = stemmers[language] = Stemmer.Stemmer(STEMMERS[language])
     return stemmer
 
 
@@ -55,50 +77,91 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """The English Snowball stem of a folded word."""
-    return _stemmer().stemWord(word)
+def stem(word: str, language: str = "en") -> str:
+    """The Snowball stem of a folded word in one of :data:`STEMMERS`' languages (English by default)."""
+    return _stemmer(language).stemWord(word)
 
 
-def document_tokens(text: str) -> str:
-    """The space-separated tokens to index for ``text``: each word, then its stem when it differs."""
+def document_tokens(text: str, language: str | None = "en") -> str:
+    """The space-separated tokens to index for ``text`` written in ``language``: each word, then its
+    stem when it differs; then each hyphenated word joined up, and its stem."""
+    lang = stemming_language(language)
+    folded = fold(_POSSESSIVE.sub("", text))
     out: list[str] = []
-    for word in words(text):
+    for word in _WORD.findall(folded):
         out.append(word)
         if word not in STOP_WORDS:
-            stemmed = stem(word)
+            stemmed = stem(word, lang)
             if stemmed != word:
                 out.append(stemmed)
+    for compound in _COMPOUND.findall(folded):
+        joined = "".join(_WORD.findall(compound))
+        out.append(joined)
+        stemmed = stem(joined, lang)
+        if stemmed != joined:
+            out.append(stemmed)
     return " ".join(out)
 
 
 @dataclass(frozen=True, slots=True)
 class TextQuery:
-    """A parsed full-text query: every ``required`` stem, and the last word as stem or prefix."""
+    """A parsed full-text query: every group must match, through any one of its tokens; the last group
+    also matches through ``prefix`` (the last word, as the start of an indexed word)."""
 
-    required: tuple[str, ...]
-    last_stem: str
-    last_prefix: str
+    groups: tuple[tuple[str, ...], ...]
+    prefix: str
 
     def fts5(self) -> str:
         """The FTS5 MATCH expression; every token is a quoted string, never syntax."""
-        parts = [f'"{token}"' for token in self.required]
-        parts.append(f'("{self.last_stem}" OR "{self.last_prefix}"*)')
+        *head, last = self.groups
+        parts = [_any([f'"{token}"' for token in group], " OR ") for group in head]
+        parts.append(_any([*(f'"{token}"' for token in last), f'"{self.prefix}"*'], " OR "))
         return " AND ".join(parts)
 
     def tsquery(self) -> str:
-        """The same query as a PostgreSQL ``tsquery``: quoted lexemes, the last as stem or prefix."""
-        parts = [f"'{token}'" for token in self.required]
-        parts.append(f"('{self.last_stem}' | '{self.last_prefix}':*)")
+        """The same query as a PostgreSQL ``tsquery``: quoted lexemes, the last word also as a prefix."""
+        *head, last = self.groups
+        parts = [_any([f"'{token}'" for token in group], " | ") for group in head]
+        parts.append(_any([*(f"'{token}'" for token in last), f"'{self.prefix}':*"], " | "))
         return " & ".join(parts)
 
 
-def parse_query(text: str) -> TextQuery | None:
-    """Turn what a person typed into a TextQuery; None when it holds no word at all."""
+def _any(tokens: list[str], operator: str) -> str:
+    return tokens[0] if len(tokens) == 1 else f"({operator.join(tokens)})"
+
+
+def _forms(word: str, language: str) -> list[str]:
+    """A query word, its English stem and its stem in the reader's language."""
+    return [word, stem(word), stem(word, language)]
+
+
+def parse_query(
+    text: str, language: str | None = "en", terms: Callable[[str], frozenset[str]] | None = None
+) -> TextQuery | None:
+    """Turn what a person typed into a TextQuery; None when it holds no word at all.
+
+    ``language`` is the reader's; ``terms`` gives the vocabulary-term tokens that a run of words, joined
+    (``"mentalhealth"``), names (see :mod:`.synonyms`).
+    """
     found = words(text)
     if not found:
         return None
-    *head, last = found
+    lang = stemming_language(language)
     # Tokens only hold letters and digits (see _WORD), so quoting them is always safe.
-    required = tuple(dict.fromkeys(stem(w) for w in head if w not in STOP_WORDS))
-    return TextQuery(required=required, last_stem=stem(last), last_prefix=last)
+    options: list[dict[str, None]] = [dict.fromkeys(_forms(w, lang)) for w in found]
+    for i in range(len(found) - 1):  # "micro finance" also as "microfinance"
+        if found[i] in STOP_WORDS or found[i + 1] in STOP_WORDS:
+            continue
+        joined = dict.fromkeys(_forms(found[i] + found[i + 1], lang))
+        options[i].update(joined)
+        options[i + 1].update(joined)
+    if terms is not None:
+        for i in range(len(found)):
+            for end in range(i + 1, min(len(found), i + MAX_TERM_WORDS) + 1):
+                named = terms("".join(found[i:end]))
+                for k in range(i, end):
+                    options[k].update(dict.fromkeys(sorted(named)))
+    last = len(found) - 1
+    final = tuple(options[last])
+    head = [tuple(options[i]) for i, w in enumerate(found[:last]) if w not in STOP_WORDS]
+    return TextQuery(groups=(*(g for g in dict.fromkeys(head) if g != final), final), prefix=found[-1])

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from .. import vocab
+from .. import regions, vocab
 from ..accounts.forms import country_choices
 from ..forms import CountriesField, Form, LanguagesField, NameField, WebsiteField
 from ..organizations.models import LocationPrecision, Visibility
@@ -44,8 +44,17 @@ LANGUAGES_HELP = _l(
 )
 
 
+#: Fields the editor shows as one box per language, named as a whole.
+GROUP_LABELS: dict[str, object] = {
+    "summary_translations": _l("Summary in other languages"),
+    "narrative_translations": _l("Leadership model in other languages"),
+}
+
+
 def field_label(name: str) -> str:
     """The label the editor gives a listing's field (what review pages and the dashboard call it)."""
+    if name in GROUP_LABELS:
+        return str(GROUP_LABELS[name])
     unbound = getattr(ProfileForm, name, None)
     label = unbound.kwargs.get("label") or (unbound.args[0] if unbound.args else None) if unbound else None
     return str(label) if label else name.replace("_", " ")
@@ -85,9 +94,40 @@ def _radio(label: object, choices: list[tuple[str, object]], description: object
     )
 
 
+#: The languages the editor offers for other versions of the summary and the leadership narrative (the
+#: interface languages); each has a field per translated input field, named ``<prefix>_<code>``.
+TRANSLATION_LANGUAGES = ("en", "fr", "es", "pt")
+#: OrganizationInput field -> (the form fields' prefix, the most characters of each version).
+TRANSLATED = {"summary_translations": ("summary", 300), "narrative_translations": ("narrative", 5000)}
+
+
+def form_fields(names: Collection[str]) -> list[str]:
+    """The form's field names for OrganizationInput fields ``names`` (other versions: one per language)."""
+    out: list[str] = []
+    for name in names:
+        if name in TRANSLATED:
+            out.extend(f"{TRANSLATED[name][0]}_{code}" for code in TRANSLATION_LANGUAGES)
+        else:
+            out.append(name)
+    return out
+
+
+def error_field(name: str) -> str:
+    """The form field for a service's error key (``summary_translations.fr`` -> ``summary_fr``)."""
+    field_name, _, code = name.partition(".")
+    if field_name in TRANSLATED and code in TRANSLATION_LANGUAGES:
+        return f"{TRANSLATED[field_name][0]}_{code}"
+    return field_name
+
+
 class ProfileForm(Form):
     edit_version = HiddenField()
     name = NameField(_l("Organization name"), validators=[DataRequired(), Length(max=200)])
+    text_language = SelectField(
+        _l("The language you write your profile in"),
+        validators=[Optional()],  # left out of a post: as saved now
+        description=_l("What you write is shown as you wrote it, marked as written in this language."),
+    )
     summary = TextAreaField(
         _l("Summary"),
         validators=[Optional(), Length(max=300)],
@@ -140,6 +180,14 @@ class ProfileForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        self.text_language.choices = [(code, regions.language_name(code)) for code in TRANSLATION_LANGUAGES]
+        for code in TRANSLATION_LANGUAGES:
+            language = regions.language_name(code)
+            summary, narrative = self[f"summary_{code}"], self[f"narrative_{code}"]
+            summary.label.text = _l("Summary in %(language)s (optional)", language=language)
+            summary.description = _l("Only if you write it in this language too.")
+            narrative.label.text = _l("Your leadership model in %(language)s (optional)", language=language)
+            narrative.description = summary.description
         countries = country_choices()
         self.country_code.choices = countries
         for name, taxonomy in (
@@ -150,6 +198,19 @@ class ProfileForm(Form):
             ("engagements", "engagement"),
         ):
             getattr(self, name).choices = _terms(taxonomy)
+
+
+# Other versions of the summary and the leadership narrative (see TRANSLATED; labelled in __init__).
+for _prefix, _limit in TRANSLATED.values():
+    for _code in TRANSLATION_LANGUAGES:
+        setattr(ProfileForm, f"{_prefix}_{_code}", TextAreaField(validators=[Optional(), Length(max=_limit)]))
+
+
+def offer_language(form: ProfileForm, code: str) -> None:
+    """Offer ``code`` as the profile's language too (a profile may be written in any ISO 639 language)."""
+    choices = list(form.text_language.choices or [])
+    if code and code not in [value for value, _label in choices]:
+        form.text_language.choices = [*choices, (code, regions.language_name(code))]
 
 
 def keep_only(form: ProfileForm, names: Collection[str]) -> ProfileForm:

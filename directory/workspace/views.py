@@ -24,7 +24,15 @@ from ..organizations.sections import SECTIONS
 from ..organizations.services import ListingValidationError, OrganizationInput
 from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
-from .forms import ProfileForm, keep_only
+from .forms import (
+    TRANSLATED,
+    TRANSLATION_LANGUAGES,
+    ProfileForm,
+    error_field,
+    form_fields,
+    keep_only,
+    offer_language,
+)
 
 bp = Blueprint("workspace", __name__, url_prefix="/my")
 
@@ -69,6 +77,15 @@ def _form_to_input(form: ProfileForm) -> OrganizationInput:
         engagements=form.engagements.data or [],
         languages=form.languages.data or [],
         serves=form.serves.data or [],
+        text_language=form.text_language.data or "en",
+        **{
+            name: {
+                code: text
+                for code in TRANSLATION_LANGUAGES
+                if (text := (getattr(form, f"{prefix}_{code}").data or "").strip())
+            }
+            for name, (prefix, _limit) in TRANSLATED.items()
+        },
     )
 
 
@@ -78,12 +95,32 @@ def _fill(
     """Put ``data`` in the form's fields (only those in ``names``, when given) and ``version`` (if any)."""
     values = editing.input_to_dict(data)
     for name, value in values.items():
+        if names is not None and name not in names:
+            continue
+        if name in TRANSLATED:  # one field per language
+            prefix = TRANSLATED[name][0]
+            for code in TRANSLATION_LANGUAGES:
+                getattr(form, f"{prefix}_{code}").data = value.get(code, "")
+            continue
         field = getattr(form, name, None)
-        if field is None or (names is not None and name not in names):
+        if field is None:
             continue
         field.data = value
     if version is not None:
         form.edit_version.data = str(version)
+
+
+def _per_form_field(changes: dict[str, tuple[Any, Any]]) -> dict[str, tuple[Any, Any]]:
+    """Changes keyed by the form's fields: the other versions of a text one per language."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for name, (before, after) in changes.items():
+        if name in TRANSLATED:
+            for code in sorted({*before, *after}):
+                if before.get(code, "") != after.get(code, ""):
+                    out[error_field(f"{name}.{code}")] = (before.get(code, ""), after.get(code, ""))
+        else:
+            out[name] = (before, after)
+    return out
 
 
 def _version(raw: str | None) -> int:
@@ -114,16 +151,18 @@ def edit_section(section: str) -> str | Response:
         _fill(form, saved, editing.section_version(org, section))
     else:  # the other sections' fields, as saved now: this save leaves them alone
         _fill(form, saved, None, [name for name in editing.input_to_dict(saved) if name not in part.fields])
-    keep_only(form, part.fields)
+    offer_language(form, saved.text_language)
+    keep_only(form, form_fields(part.fields))
     conflict = None
     if form.validate_on_submit():
         try:
             base = _version(form.edit_version.data)
             data = _form_to_input(form)
+            data.text_language = form.text_language.data or saved.text_language
             result = editing.save_section(org, part, data, base, current_user, get_geo().gazetteer)
         except editing.EditConflictError as exc:
             db.session.rollback()  # nothing was written; let the winner's neighbours go on at once
-            conflict = editing.diff(exc.theirs, exc.yours)
+            conflict = _per_form_field(editing.diff(exc.theirs, exc.yours))
             form.edit_version.data = str(exc.version)
             flash(
                 _(
@@ -136,7 +175,7 @@ def edit_section(section: str) -> str | Response:
             db.session.rollback()  # a suspension found after the save took the listing: nothing stays
             flash(str(exc), "error")
         except ListingValidationError as exc:
-            show_errors(form, exc.errors)
+            show_errors(form, {error_field(name): messages for name, messages in exc.errors.items()})
         else:
             db.session.commit()
             if result.for_review:
@@ -157,6 +196,7 @@ def edit_section(section: str) -> str | Response:
         form=form,
         org=org,
         section=part,
+        fields=form_fields(part.fields),
         number=list(SECTIONS).index(section) + 1,
         total=len(SECTIONS),
         conflict=conflict,
