@@ -109,8 +109,8 @@ def checked_pages() -> set[str]:
 def test_axe_finds_no_violation_on_any_page(
     app: Flask, people: dict[str, Any], browser: Any, live_app: str, role: str, checked_pages: set[str]
 ) -> None:
-    """Every page of the matrix ``role`` may see, in every language, at both widths. A page exactly as
-    another role was shown it (the public pages, to members of the same kind) is checked once."""
+    """Every page of the matrix ``role`` may see, in every language, at both widths. A page whose main
+    content another role was already shown (the public pages) is checked once."""
     context = _signed_in_context(browser, app, role, people, live_app)
     page = context.new_page()
     found: dict[str, list[str]] = {}
@@ -122,10 +122,14 @@ def test_axe_finds_no_violation_on_any_page(
             assert response.status == 200, f"{role} GET {url} in {language}"
             if not response.headers.get("content-type", "").startswith("text/html"):
                 continue  # the API, robots.txt, the sitemap, the icon
+            # A page whose main content another role was already shown differs only by the header, which
+            # this role's other pages check (its account page is its own): the same findings as before.
             html = CSRF_TOKEN.sub("", response.text())
-            if html in checked_pages:
-                continue  # the same findings as before
-            checked_pages.add(html)
+            main = re.search(r"<main\b.*</main>", html, re.S)
+            key = f"{language}:{main.group(0) if main else html}"
+            if key in checked_pages:
+                continue
+            checked_pages.add(key)
             page.set_viewport_size({"width": WIDTHS[0], "height": 900})
             page.goto(url)
             assert page.get_attribute("html", "lang") == language, f"{role} GET {url}"
