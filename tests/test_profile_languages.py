@@ -4,6 +4,7 @@ terms named in any language, hyphens folded and text stemmed in its own language
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -191,6 +192,10 @@ def test_the_profile_language_is_chosen_in_the_editor_and_checked(listing: Any) 
     form = section_form(ama, "about", text_language="fr", summary_fr="Déjà en français.")
     page = ama.post("/my/organization/edit/about", data=form).get_data(as_text=True)
     assert "Your profile is written in this language" in page  # at the French version's field
+    # Each other-language box is marked with its language (spell checkers and screen readers use it).
+    assert re.search(
+        r'<textarea[^>]*id="summary_es"[^>]*lang="es"|<textarea[^>]*lang="es"[^>]*id="summary_es"', page
+    )
     form = section_form(ama, "about", text_language="fr", summary_es="En español.")
     assert ama.post("/my/organization/edit/about", data=form).status_code == 302
     db.session.refresh(org)

@@ -203,7 +203,9 @@ class ProfileForm(Form):
 # Other versions of the summary and the leadership narrative (see TRANSLATED; labelled in __init__).
 for _prefix, _limit in TRANSLATED.values():
     for _code in TRANSLATION_LANGUAGES:
-        setattr(ProfileForm, f"{_prefix}_{_code}", TextAreaField(validators=[Optional(), Length(max=_limit)]))
+        # The box holds text in that language: `lang` lets spell checkers and screen readers use it.
+        _field = TextAreaField(validators=[Optional(), Length(max=_limit)], render_kw={"lang": _code})
+        setattr(ProfileForm, f"{_prefix}_{_code}", _field)
 
 
 def offer_language(form: ProfileForm, code: str) -> None:
