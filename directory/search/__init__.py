@@ -8,6 +8,7 @@ map. The text rules live in :mod:`.text`, the database-specific full-text part i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -48,10 +49,8 @@ def get_engine() -> SearchEngine:
 
 def search(params: SearchParams) -> SearchResults:
     """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
-    near = get_geo().resolve(params.near) if params.near else None
-    _read_without_transaction()
-    languages = current_app.config["LANGUAGES"]
-    return get_engine().search(db.session, params, near, shown_language(), term_lookup(languages))
+    near = _prepare(params)
+    return get_engine().search(db.session, params, near, *_reader())
 
 
 @dataclass(frozen=True)
@@ -64,11 +63,20 @@ class AllMatches:
 
 def search_all(params: SearchParams) -> AllMatches:
     """Every match of a search, without facets or pages; ``near`` is geocoded here (may raise)."""
+    near = _prepare(params)
+    return AllMatches(get_engine().matching_ids(db.session, params, near, *_reader()), near)
+
+
+def _prepare(params: SearchParams) -> ResolvedPlace | None:
+    """What every search does first: geocode ``near`` (may raise) and read without a transaction."""
     near = get_geo().resolve(params.near) if params.near else None
     _read_without_transaction()
-    languages = current_app.config["LANGUAGES"]
-    ids = get_engine().matching_ids(db.session, params, near, shown_language(), term_lookup(languages))
-    return AllMatches(ids, near)
+    return near
+
+
+def _reader() -> tuple[str, Callable[[str], frozenset[str]]]:
+    """The reader's language (its stemmer reads the query) and the lookup of the terms a query names."""
+    return shown_language(), term_lookup(current_app.config["LANGUAGES"])
 
 
 def _read_without_transaction() -> None:
