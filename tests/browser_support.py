@@ -8,7 +8,10 @@ set) a missing browser is a failure, since ``.ci/run`` installs it.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +26,21 @@ from directory import create_app
 from directory.extensions import db
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+def emailed(app: Flask, to: str, path: str) -> tuple[str, str]:
+    """The newest mail sent to ``to`` with a link containing ``path`` (the test outbox, after the
+    ``send-mail`` command cron runs): that link, and the mail's subject and body."""
+    sent = app.test_cli_runner().invoke(args=["send-mail"])
+    assert sent.exit_code == 0, sent.output
+    for message_file in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), reverse=True):
+        message = email.message_from_bytes(message_file.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            body = message.get_body().get_content()  # type: ignore[union-attr]
+            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", body)
+            if found:
+                return found.group(0), f"{message['Subject']}\n{body}"
+    raise AssertionError(f"no mail to {to} with a {path} link")
 
 
 @pytest.fixture(scope="module")

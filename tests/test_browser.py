@@ -9,33 +9,14 @@ are seen). The fixtures live in ``browser_support`` (shared with the other brows
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from .browser_support import watch_csp
+from .browser_support import emailed, watch_csp
 
 pytestmark = pytest.mark.browser
-
-
-def _emailed_link(app: Flask, to: str, path: str) -> str:
-    """The newest link containing ``path`` in the mail sent to ``to`` (the test outbox)."""
-    import email
-    import email.policy
-    import re
-
-    sent = app.test_cli_runner().invoke(args=["send-mail"])  # what cron runs every minute
-    assert sent.exit_code == 0, sent.output
-    for message_file in sorted(Path(app.config["MAIL_OUTBOX"]).glob("*.eml"), reverse=True):
-        message = email.message_from_bytes(message_file.read_bytes(), policy=email.policy.default)
-        if message["To"] == to:
-            body = message.get_body().get_content()  # type: ignore[union-attr]
-            found = re.search(r"https?://\S*" + re.escape(path) + r"\S*", body)
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no mail to {to} with a {path} link")
 
 
 @pytest.mark.parametrize("javascript", [False, True], ids=["javascript-off", "javascript-on"])
@@ -133,7 +114,7 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
     page.click("button[type=submit]")
     assert "/register/check-email" in page.url
     # No account exists until the emailed link is followed and its button pressed (which signs in).
-    page.goto(_emailed_link(app_for_live, "ama.browser@example.org", "/register/finish/"))
+    page.goto(emailed(app_for_live, "ama.browser@example.org", "/register/finish/")[0])
     page.click("main button[type=submit]")
     assert "your account is ready" in page.text_content("main")
     # The profile editor: an overview of short sections, each saved on its own.
