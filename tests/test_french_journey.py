@@ -7,7 +7,6 @@ watch)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,18 +14,18 @@ import pytest
 from flask import Flask
 
 from .browser_support import emailed
-from .test_access_matrix import _english_messages
+from .test_access_matrix import EnglishLeft, _english_messages
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"java_script_enabled": True, "viewport": {"width": 390, "height": 844}}
 
 
-def _all_french(page: Any, english: re.Pattern[str]) -> None:
+def _all_french(page: Any, english: EnglishLeft) -> None:
     assert page.get_attribute("html", "lang") == "fr", page.url
     text = page.inner_text("body")
     left = english.search(text)
-    assert left is None, f"{page.url}: English left: {left.group(0) if left else ''!r}"
+    assert left is None, f"{page.url}: English left: {left!r}"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{page.url} scrolls sideways"
 
 
