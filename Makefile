@@ -84,8 +84,8 @@ bench: $(VENV)/.installed-dev
 bench-http: $(VENV)/.installed-bench
 	$(BIN)/python bench/http_bench.py --rows $(N)
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-dev
 
 # Members saving one profile at once under gunicorn (the issue's 16 x 50), on SQLite; PG=URL adds

@@ -1,0 +1,206 @@
+"""Open-data benchmark: the HSDS API's pages and the full exports at 100,000 listings, beside Datasette.
+
+    python bench/export_bench.py --rows 100000            # the figures in bench/RESULTS.md
+    python bench/export_bench.py --rows 2000 --pages 50   # a quick look
+
+The same data as ``bench/http_bench.py`` (``bench/generate.py``'s CSV, imported with ``flask import-orgs
+--approve`` into SQLite; Datasette gets the same rows in one table). Our app runs under gunicorn with
+``gunicorn.conf.py``, the result cache off (``SEARCH_CACHE_MB=0``), restarted for each round. Per round:
+
+1. HSDS pages: ``--pages`` distinct pages of ``/hsds/organizations`` (50 a page, page numbers drawn without
+   repetition across the whole directory), one at a time and then 8 at a time. The peer: the same number of
+   distinct 50-row pages of Datasette's JSON table view (``_next`` keyset at the same offsets).
+2. The whole directory as CSV: ``/organizations.csv`` (every listing; the search's CSV with no filter) and
+   Datasette's streamed CSV of the table (``_stream=on``); time to the last byte, and bytes.
+3. The whole directory in HSDS's tabular form: ``/hsds/export.zip``, where the app serves it.
+
+Worker memory: each gunicorn worker's peak resident memory (``VmHWM`` in ``/proc``) before and after each
+export; the increase is what the export added to the worker that served it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+
+from bench.http_bench import (  # noqa: E402
+    build_datasette_db,
+    drive,
+    fetch,
+    free_port,
+    start_datasette,
+    wait_for,
+)
+from bench.search_bench import flask, percentile  # noqa: E402
+
+PER_PAGE = 50
+
+
+def start_ours(database_url: str) -> tuple[subprocess.Popen, str]:
+    """gunicorn as deployed (gunicorn.conf.py), with the result cache off: every page is computed."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "SEARCH_CACHE_MB": "0",
+        "SECRET_KEY": "bench",
+        "RATELIMIT_ENABLED": "0",
+    }
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(base + "/hsds/")
+    return server, base
+
+
+def workers(master: int) -> dict[int, dict[str, float]]:
+    """Each gunicorn worker's resident and peak resident memory, in MB."""
+    found: dict[int, dict[str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            if int(stat.rsplit(")", 1)[1].split()[1]) != master:
+                continue
+            values = {}
+            for line in (entry / "status").read_text().splitlines():
+                key = line.split(":", 1)[0]
+                if key in ("VmRSS", "VmHWM"):
+                    values[key] = int(line.split()[1]) / 1024
+            found[int(entry.name)] = values
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def timed_download(url: str) -> tuple[float, int, int]:
+    """Seconds to the last byte, the status, and the bytes received."""
+    started = time.perf_counter()
+    status, body = fetch(url)
+    return time.perf_counter() - started, status, len(body)
+
+
+def export(master: int | None, url: str) -> dict[str, float]:
+    """One full download; with ``master``, the most any worker's peak memory rose while it ran."""
+    before = workers(master) if master else {}
+    seconds, status, size = timed_download(url)
+    if status != 200:
+        raise SystemExit(f"{status} from {url}")
+    result = {"s": seconds, "mb": size / 1e6}
+    if master:
+        after = workers(master)
+        result["worker_peak_rise_mb"] = max(
+            after[pid]["VmHWM"] - before.get(pid, after[pid])["VmHWM"] for pid in after
+        )
+        result["worker_rss_mb"] = max(values["VmRSS"] for values in after.values())
+    return result
+
+
+def pages(base: str, server: str, numbers: list[int]) -> list[tuple[str, str]]:
+    if server == "ours":
+        return [("page", f"{base}/hsds/organizations?page={n}&per_page={PER_PAGE}") for n in numbers]
+    # Datasette pages by keyset; on a rowid table the token is the last id of the previous page.
+    return [
+        ("page", f"{base}/bench/organizations.json?_size={PER_PAGE}&_next={(n - 1) * PER_PAGE}")
+        for n in numbers
+    ]
+
+
+def figures(values: list[float]) -> str:
+    return f"p50 {statistics.median(values):.1f} ms, p95 {percentile(values, 95):.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--pages", type=int, default=300, help="distinct HSDS pages per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="reuse the CSV and databases in bench/out")
+    args = parser.parse_args()
+    rng = random.Random(11)
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}; {args.rows} listings, {args.rounds} rounds"
+    )
+    from bench.generate import generate
+
+    csv_path = OUT / f"orgs-{args.rows}.csv"
+    if not (args.keep and csv_path.exists()):
+        generate(csv_path, args.rows)
+    ds_path = OUT / "bench.db"
+    if not (args.keep and ds_path.exists()):
+        build_datasette_db(csv_path, ds_path)
+    db_path = OUT / f"export-{args.rows}.sqlite3"
+    url = f"sqlite:///{db_path}"
+    if not (args.keep and db_path.exists()):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        env = {**os.environ, "DATABASE_URL": url}
+        flask("db", "upgrade", env=env)
+        print(f"import: {flask('import-orgs', '--approve', str(csv_path), env=env):.1f} s")
+
+    last_page = args.rows // PER_PAGE
+    rows: dict[str, list[str]] = {}
+    for round_number in range(1, args.rounds + 1):
+        numbers = rng.sample(range(1, last_page + 1), min(args.pages, last_page))
+        print(f"\n## round {round_number}")
+        for server in ("datasette", "ours"):
+            process, base = start_datasette(ds_path) if server == "datasette" else start_ours(url)
+            try:
+                single = drive(pages(base, server, numbers[: len(numbers) // 2]), 1)
+                eight = drive(pages(base, server, numbers[len(numbers) // 2 :]), 8)
+                master = process.pid if server == "ours" else None
+                csv_url = (
+                    f"{base}/organizations.csv"
+                    if server == "ours"
+                    else f"{base}/bench/organizations.csv?_stream=on&_size=max"
+                )
+                full = export(master, csv_url)
+                line = (
+                    f"{server:9} pages c=1 {figures(single.all())}; c=8 {eight.rate():.0f}/s "
+                    f"{figures(eight.all())}; CSV {full['s']:.1f} s ({full['mb']:.0f} MB)"
+                )
+                if master:
+                    line += (
+                        f", worker peak +{full['worker_peak_rise_mb']:.0f} MB "
+                        f"(worker RSS {full['worker_rss_mb']:.0f} MB)"
+                    )
+                    zipped = export(master, f"{base}/hsds/export.zip")
+                    line += (
+                        f"; HSDS zip {zipped['s']:.1f} s ({zipped['mb']:.0f} MB), "
+                        f"worker peak +{zipped['worker_peak_rise_mb']:.0f} MB"
+                    )
+                print(line)
+                rows.setdefault(server, []).append(line)
+            finally:
+                process.terminate()
+                process.wait()
+    print("\n## all rounds")
+    for lines in rows.values():
+        for line in lines:
+            print(line)
+
+
+if __name__ == "__main__":
+    main()
