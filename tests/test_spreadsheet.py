@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from directory.spreadsheet import ALWAYS_NEUTRALISED, is_number_or_phone, safe_cell
 
 # Pure and fast, but a shared machine may pause any example: no deadline (never a timed test).
-settings.register_profile("spreadsheet", deadline=None, max_examples=300)
+settings.register_profile("spreadsheet", deadline=None, max_examples=200)
 PROFILE = settings.get_profile("spreadsheet")
 
 
