@@ -130,6 +130,8 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_FORMS": os.environ.get("RATELIMIT_FORMS", "10 per hour"),
+        # Downloads of a whole search as a spreadsheet (/organizations.csv), per client address.
+        "RATELIMIT_EXPORTS": os.environ.get("RATELIMIT_EXPORTS", "60 per hour"),
         # The map (directory/maps): offline country outlines unless a tile server is set, e.g.
         # https://tile.example.org/{z}/{x}/{y}.png with its attribution (HTML, shown on the map).
         "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", ""),

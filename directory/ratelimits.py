@@ -1,8 +1,11 @@
-"""Rate limits for form posts that send mail or create records, so nobody can flood them.
+"""Rate limits for form posts that send mail or create records, and for downloads of whole searches, so
+nobody can flood them.
 
 Counted per client address (set ``PROXY_HOPS`` behind a reverse proxy) in the storage named by
-``RATELIMIT_STORAGE_URI``. Only POSTs count: reading a form is never limited. A refused post answers 429
-with the usual error page (or ``{"error": ...}`` under ``/api/``).
+``RATELIMIT_STORAGE_URI``. For forms only POSTs count: reading a form is never limited. An export reads
+every match of a search, not one page, so its GETs count under their own limit (``RATELIMIT_EXPORTS``);
+the search pages and the API stay unlimited. A refused request answers 429 with the usual error page (or
+``{"error": ...}`` under ``/api/``).
 """
 
 from __future__ import annotations
@@ -24,3 +27,12 @@ def _forms_limit() -> str:
 def limit_form_posts(view: F) -> F:
     """Apply ``RATELIMIT_FORMS`` (default 10 per hour) to the POSTs of ``view``, per client address."""
     return limiter.limit(_forms_limit, methods=["POST"])(view)  # type: ignore[return-value]
+
+
+def _exports_limit() -> str:
+    return str(current_app.config["RATELIMIT_EXPORTS"])
+
+
+def limit_exports(view: F) -> F:
+    """Apply ``RATELIMIT_EXPORTS`` (default 60 per hour) to ``view``, a download of a whole search."""
+    return limiter.limit(_exports_limit)(view)  # type: ignore[return-value]

@@ -79,6 +79,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("pages.robots", "GET"): ALL,
     ("pages.sitemap", "GET"): ALL,
     ("organizations.search_page", "GET"): ALL,
+    ("organizations.search_csv", "GET"): ALL,  # public fields only, whoever asks
     ("organizations.profile", "GET"): ALL,
     ("api.organizations", "GET"): ALL,
     ("api.organization", "GET"): ALL,

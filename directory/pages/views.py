@@ -81,6 +81,7 @@ PRIVATE_PATHS = (
     "/register/check-email",
     "/register/finish/",
     "/organizations?",
+    "/organizations.csv",  # a download of a whole search: for people, not crawlers
     "/organizations/*/request",
     "/organizations/*/report",
     "/api/",

@@ -95,6 +95,12 @@ class SearchParams:
             args["per_page"] = params.per_page
         return args
 
+    def all_pages_args(self) -> dict[str, Any]:
+        """Arguments for every match of this search at once (a download): no page, no page size."""
+        args = self.to_args(page=1)
+        args.pop("per_page", None)
+        return args
+
     def without_filters(self) -> dict[str, Any]:
         """Arguments for this search with every filter removed (back to the first page)."""
         return self.to_args(page=1, **{name: [] for name in LIST_FILTERS})
