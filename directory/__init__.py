@@ -114,11 +114,15 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Session limits before each request; security headers and the language cookie on every response."""
+    """Session limits before each request; security headers and the language cookie on every response;
+    validators, 304s and cross-origin reads on public reads."""
     from .accounts.session_limits import register as register_session_limits
     from .i18n import register as register_languages
+    from .public_reads import register as register_public_reads
     from .security_headers import register as register_security_headers
 
+    # Registered first, so it runs last: it sees every header the others add (the language cookie).
+    register_public_reads(app)
     register_session_limits(app)
     register_security_headers(app)
     register_languages(app)

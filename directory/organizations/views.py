@@ -9,6 +9,7 @@ from flask_login import current_user
 from .. import regions
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
+from ..public_reads import mark_private, public_read
 from ..search import DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params, search
 from .public import profile_for, public_coordinates
 
@@ -62,6 +63,7 @@ def search_page() -> tuple[str, int] | str:
 
 
 @bp.get("/organizations/<slug>")
+@public_read
 def profile(slug: str) -> str:
     """An organization's public profile, leadership model first."""
     found = profile_for(slug, current_user)
@@ -69,6 +71,8 @@ def profile(slug: str) -> str:
         abort(404)
     db.session.commit()  # a view of restricted contacts is logged
     org, contacts = found
+    if contacts.restricted_shown:
+        mark_private()
     loc = org.location
     map_point = (
         public_coordinates(loc.location_precision, loc.public_latitude, loc.public_longitude) if loc else None
