@@ -12,8 +12,9 @@ Only routes that opt in are touched, never a signed-in route. Opting in is one l
 
 What an opted-in GET (or HEAD) gets, in ``after_request``:
 
-- ``Access-Control-Allow-Origin: *``: any site may read it from a browser. Credentials are never allowed
-  with ``*``, so a cross-origin page only ever sees what the public sees.
+- ``Access-Control-Allow-Origin: *``: any site may read it from a browser (and read its ``ETag``; a
+  preflight ``OPTIONS`` may ask to send ``If-None-Match``/``If-Modified-Since``). Credentials are never
+  allowed with ``*``, so a cross-origin page only ever sees what the public sees.
 - On a 200: an ``ETag`` (a hash of the body and of the language it is written in), a ``Last-Modified``
   (when the public's view of any listing last changed, ``search_state.changed_at``, or when this process
   started if that is later: a new release may change any answer), ``Cache-Control: public, no-cache``
@@ -77,9 +78,9 @@ def mark_private() -> None:
     g.private_answer = True
 
 
-def is_public_read() -> bool:
-    """Whether the current request is a GET or HEAD of an opted-in route."""
-    if request.method not in ("GET", "HEAD") or request.endpoint is None:
+def is_public_read(methods: tuple[str, ...] = ("GET", "HEAD")) -> bool:
+    """Whether the current request is a GET or HEAD (or one of ``methods``) of an opted-in route."""
+    if request.method not in methods or request.endpoint is None:
         return False
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, _MARK, False):
@@ -116,18 +117,38 @@ def _make_private(response: Response) -> None:
     response.cache_control.private = True
     response.cache_control.no_cache = True
     response.cache_control.max_age = None
-    for name in ("ETag", "Last-Modified", "Access-Control-Allow-Origin"):
+    for name in ("ETag", "Last-Modified", "Access-Control-Allow-Origin", "Access-Control-Expose-Headers"):
         response.headers.pop(name, None)
+
+
+#: What a cross-origin script may send (beyond the CORS-safelisted headers) and read (beyond the safelisted
+#: response headers, among them Last-Modified) on a public read.
+ALLOWED_REQUEST_HEADERS = "If-None-Match, If-Modified-Since"
+EXPOSED_HEADERS = "ETag, Retry-After"
+#: How long a browser may remember a preflight's answer, in seconds.
+PREFLIGHT_MAX_AGE = 86400
+
+
+def _preflight(response: Response) -> Response:
+    """The answer to a CORS preflight (``OPTIONS``) for a public read: reading is allowed, nothing else."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD"
+    response.headers["Access-Control-Allow-Headers"] = ALLOWED_REQUEST_HEADERS
+    response.headers["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE)
+    return response
 
 
 def conditional(response: Response) -> Response:
     """The after-request hook: CORS, validators and 304 for public reads; private answers marked."""
+    if is_public_read(("OPTIONS",)):
+        return _preflight(response)
     if not is_public_read():
         return response
     if _is_private(response):
         _make_private(response)
         return response
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if response.status_code != 200:
         return response
     response.cache_control.public = True

@@ -53,6 +53,29 @@ def test_public_reads_validate_and_answer_304(client: Any, listed: Any, path: st
     assert stale.status_code == 200 and stale.data == first.data
 
 
+def test_a_cross_origin_script_may_ask_conditionally(client: Any) -> None:
+    """A script on another site that sends If-None-Match itself needs a preflight, and reads the ETag."""
+    preflight = client.open(
+        "/api/v1/organizations",
+        method="OPTIONS",
+        headers={
+            "Origin": "https://elsewhere.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "if-none-match",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "POST" not in preflight.headers["Access-Control-Allow-Methods"]
+    answer = client.get("/api/v1/organizations", headers={"Origin": "https://elsewhere.example"})
+    assert "ETag" in answer.headers["Access-Control-Expose-Headers"]
+    signed_in_route = client.open(
+        "/account", method="OPTIONS", headers={"Origin": "https://elsewhere.example"}
+    )
+    assert "Access-Control-Allow-Origin" not in signed_in_route.headers
+
+
 def test_etag_follows_language_and_content(client: Any, listed: Any, make_org: Any) -> None:
     english = client.get("/api/v1/organizations")
     french = client.get("/api/v1/organizations", headers={"Accept-Language": "fr"})
@@ -139,6 +162,8 @@ def test_only_public_reads_opt_in(app: Any, people: Any) -> None:  # noqa: F811
         "api.organizations_geojson",
         "api.organization",
         "api.languages",
+        "api_docs.openapi",
+        "api_docs.reference",
         "organizations.profile",
     } | {e for e in marked if e.startswith("hsds.")}
     member = _client(app, "org_a", people)
