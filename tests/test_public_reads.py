@@ -207,3 +207,26 @@ def test_throttled_api_answers_json_429(app: Any, client: Any) -> None:
     assert answer.status_code == 429
     assert answer.json == {"error": "Too many requests; please wait a moment and try again."}
     assert answer.headers["Retry-After"] == "30"
+
+
+def test_a_blueprint_opts_in_with_one_line(app: Any) -> None:
+    """What the HSDS API does: ``public_blueprint(bp)``; its errors are JSON under /hsds/ too."""
+    from flask import Blueprint
+
+    from directory.public_reads import public_blueprint
+
+    bp = Blueprint("hsds_probe", __name__)
+    public_blueprint(bp)
+
+    @bp.get("/probe")
+    def probe() -> dict[str, bool]:
+        return {"ok": True}
+
+    app.register_blueprint(bp, url_prefix="/hsds")
+    client = app.test_client()
+    first = client.get("/hsds/probe")
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/hsds/probe", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    missing = client.get("/hsds/nothing")
+    assert missing.status_code == 404
+    assert missing.json == {"error": "We could not find that page."}

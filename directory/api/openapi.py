@@ -205,6 +205,45 @@ def search_parameters() -> list[dict[str, Any]]:
 
 def api_v1_schemas() -> dict[str, Schema]:
     string_list = {"type": "array", "items": {"type": "string"}}
+    organization_properties: dict[str, Schema] = {
+        "id": {"type": "string"},
+        "slug": {"type": "string"},
+        "name": {"type": "string"},
+        "text_language": {"type": "string"},
+        "summary": {"type": "string"},
+        "summary_language": {"type": "string"},
+        "description": {"type": "string"},
+        "leadership_narrative": {"type": "string"},
+        "leadership_narrative_language": {"type": "string"},
+        "translations": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["language", "summary", "leadership_narrative"],
+                "properties": {
+                    "language": {"type": "string"},
+                    "summary": {"type": "string"},
+                    "leadership_narrative": {"type": "string"},
+                },
+            },
+        },
+        "survivor_attestation": {"type": "string"},
+        "leadership_models": string_list,
+        "focus_areas": string_list,
+        "trafficking_types": string_list,
+        "services": string_list,
+        "engagement_types": string_list,
+        "languages": string_list,
+        "service_areas": string_list,
+        "year_incorporated": nullable({"type": "integer"}),
+        "website": nullable({"type": "string"}),
+        "email": nullable({"type": "string"}),
+        "phone": nullable({"type": "string"}),
+        "verified_on": nullable({"type": "string", "format": "date"}),
+        "location": ref("Location"),
+        "is_demo": {"type": "boolean"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    }
     return {
         "Location": {
             "description": "Where the organization is, as the public may see it: never the true point. "
@@ -222,11 +261,33 @@ def api_v1_schemas() -> dict[str, Schema]:
                 "latitude": nullable({"type": "number", "minimum": -90, "maximum": 90}),
                 "longitude": nullable({"type": "number", "minimum": -180, "maximum": 180}),
             },
+            "dependentRequired": {
+                "country": [
+                    "locality",
+                    "country_name",
+                    "region",
+                    "subregion",
+                    "precision",
+                    "latitude",
+                    "longitude",
+                ]
+            },
         },
         "OrganizationSummary": {
             "description": "A search result.",
             "type": "object",
-            "required": ["slug", "name", "summary", "location", "focus", "models", "trafficking", "is_demo"],
+            "required": [
+                "slug",
+                "name",
+                "text_language",
+                "summary",
+                "summary_language",
+                "location",
+                "focus",
+                "models",
+                "trafficking",
+                "is_demo",
+            ],
             "properties": {
                 "slug": {"type": "string"},
                 "name": {"type": "string"},
@@ -283,6 +344,7 @@ def api_v1_schemas() -> dict[str, Schema]:
                     "description": "For each filter, its values with the number of matches (leaving out "
                     "that filter's own selection).",
                     "type": "object",
+                    "propertyNames": {"enum": list(LIST_FILTERS)},
                     "additionalProperties": {"type": "array", "items": ref("Facet")},
                 },
                 "near": nullable(ref("Near")),
@@ -291,46 +353,8 @@ def api_v1_schemas() -> dict[str, Schema]:
         "Organization": {
             "description": "A public profile. Contact details are only those the reader may see.",
             "type": "object",
-            "required": ["id", "slug", "name", "summary", "description", "location", "updated_at"],
-            "properties": {
-                "id": {"type": "string"},
-                "slug": {"type": "string"},
-                "name": {"type": "string"},
-                "text_language": {"type": "string"},
-                "summary": {"type": "string"},
-                "summary_language": {"type": "string"},
-                "description": {"type": "string"},
-                "leadership_narrative": {"type": "string"},
-                "leadership_narrative_language": {"type": "string"},
-                "translations": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["language"],
-                        "properties": {
-                            "language": {"type": "string"},
-                            "summary": {"type": "string"},
-                            "leadership_narrative": {"type": "string"},
-                        },
-                    },
-                },
-                "survivor_attestation": {"type": "string"},
-                "leadership_models": string_list,
-                "focus_areas": string_list,
-                "trafficking_types": string_list,
-                "services": string_list,
-                "engagement_types": string_list,
-                "languages": string_list,
-                "service_areas": string_list,
-                "year_incorporated": nullable({"type": "integer"}),
-                "website": nullable({"type": "string"}),
-                "email": nullable({"type": "string"}),
-                "phone": nullable({"type": "string"}),
-                "verified_on": nullable({"type": "string", "format": "date"}),
-                "location": ref("Location"),
-                "is_demo": {"type": "boolean"},
-                "updated_at": {"type": "string", "format": "date-time"},
-            },
+            "required": list(organization_properties),
+            "properties": organization_properties,
         },
         "MapFeatures": {
             "description": "A GeoJSON FeatureCollection: one point per listing at its public point.",
