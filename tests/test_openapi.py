@@ -129,9 +129,10 @@ def test_the_reference_page_shows_every_operation_without_script(client: Any) ->
 
 # --- schemathesis ------------------------------------------------------------------------------------
 
-#: Generated cases per operation and kind (valid, invalid): the whole test takes about 30 s on SQLite.
+#: Generated cases per operation and kind (valid, invalid): about 20 s alone on SQLite, 50 s in a busy
+#: full run (the CI budget is a minute).
 #: SCHEMATHESIS_CASES=1000 digs deeper by hand (and SCHEMATHESIS_SEED tries other cases).
-CASES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_CASES", "75"))
+CASES_PER_OPERATION = int(os.environ.get("SCHEMATHESIS_CASES", "50"))
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "11"))
 #: What schemathesis checks on every answer.
 CHECKS = [
