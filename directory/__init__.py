@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .admin.views import bp as admin_bp
     from .agencies.views import bp as agencies_bp
+    from .api.docs import bp as api_docs_bp
     from .api.views import bp as api_bp
     from .assessment.views import bp as assessment_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
@@ -109,16 +110,21 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessment_bp)
     app.register_blueprint(maps_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(api_docs_bp, url_prefix="/api")  # its OpenAPI document and reference page
     # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)
 
 
 def register_request_hooks(app: Flask) -> None:
-    """Session limits before each request; security headers and the language cookie on every response."""
+    """Session limits before each request; security headers and the language cookie on every response;
+    validators, 304s and cross-origin reads on public reads."""
     from .accounts.session_limits import register as register_session_limits
     from .i18n import register as register_languages
+    from .public_reads import register as register_public_reads
     from .security_headers import register as register_security_headers
 
+    # Registered first, so it runs last: it sees every header the others add (the language cookie).
+    register_public_reads(app)
     register_session_limits(app)
     register_security_headers(app)
     register_languages(app)

@@ -1,12 +1,25 @@
-"""Error pages (HTML) and error answers (JSON under ``/api/``): never a stack trace."""
+"""Error pages (HTML) and error answers (JSON under ``/api/`` and ``/hsds/``): never a stack trace.
+
+A JSON error is one shape, described once in the OpenAPI document (``Error`` in
+:mod:`directory.api.openapi`): ``{"error": message}``, with ``param`` (the query parameter at fault) and
+``suggestions`` (places meant, for ``near``) when the API knows them. Unknown routes, wrong methods and
+throttled requests under those prefixes answer in this shape too, keeping the headers HTTP gives them
+(``Allow`` on a 405, ``Retry-After`` on a 429).
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
+from flask.wrappers import Response
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+
+#: Paths whose errors are JSON (machines read them).
+JSON_PREFIXES = ("/api/", "/hsds/")
 
 
 def _messages() -> dict[int, str]:
@@ -21,6 +34,16 @@ def _messages() -> dict[int, str]:
     }
 
 
+def wants_json(path: str) -> bool:
+    """Whether errors at ``path`` are answered as JSON."""
+    return any(path.startswith(prefix) or path == prefix.rstrip("/") for prefix in JSON_PREFIXES)
+
+
+def json_error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
+    """The one JSON error shape: ``{"error": message, ...}`` (``param``, ``suggestions``)."""
+    return jsonify({"error": message, **extra}), status
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):  # noqa: ANN202
@@ -28,8 +51,13 @@ def register(app: Flask) -> None:
         if code >= 500:
             db.session.rollback()
         message = _messages().get(code, exc.description or "")
-        if request.path.startswith("/api/"):
-            return jsonify({"error": message}), code
+        if wants_json(request.path):
+            response, status = json_error(code, message)
+            # What HTTP asks for besides the body (Allow, Retry-After, WWW-Authenticate), never its type.
+            for name, value in exc.get_headers(request.environ):
+                if name.lower() not in ("content-type", "content-length"):
+                    response.headers[name] = value
+            return response, status
         try:
             return render_template("errors/error.html", code=code, message=message), code
         except Exception:  # the error page itself failed: answer plainly rather than not at all

@@ -1,5 +1,7 @@
-"""JSON endpoints: search, the search's map (GeoJSON) and one profile. Errors are ``{"error": ...}``
-with a 4xx status (503 while an online geocoder is unreachable)."""
+"""JSON endpoints: search, the search's map (GeoJSON), one profile and the language names. Errors are
+``{"error": ...}`` with a 4xx status (503 while an online geocoder is unreachable). Every endpoint is a
+public read (:mod:`directory.public_reads`: ETag, Last-Modified, 304, CORS); every one is described in
+the OpenAPI document (:mod:`.openapi`), which the tests check the answers against."""
 
 from __future__ import annotations
 
@@ -12,19 +14,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import languages as language_list
+from ..errors import json_error
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
 from ..i18n import shown_language
 from ..maps.features import feature_collection, map_points
 from ..organizations.facets import facet_values
 from ..organizations.public import profile_for, profile_json, summary_json
+from ..public_reads import mark_private, public_read
 from ..search import SearchParamError, SearchResults, parse_params, search
 
 bp = Blueprint("api", __name__)
 
 
 def error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
-    return jsonify({"error": message, **extra}), status
+    """An error answer in the API's one shape (see :func:`directory.errors.json_error`)."""
+    return json_error(status, message, **extra)
 
 
 def facets_json(results: SearchResults) -> dict[str, list[dict[str, Any]]]:
@@ -58,6 +63,7 @@ def search_error(exc: Exception) -> tuple[Response, int]:
 
 
 @bp.get("/organizations")
+@public_read
 def organizations() -> Response | tuple[Response, int]:
     """Search the public directory."""
     try:
@@ -91,6 +97,7 @@ def organizations() -> Response | tuple[Response, int]:
 
 
 @bp.get("/organizations.geojson")
+@public_read
 def organizations_geojson() -> Response | tuple[Response, int]:
     """Every match of a search (all pages) at its public point, as GeoJSON, for the map."""
     limit = current_app.config["MAP_MAX_FEATURES"]
@@ -112,16 +119,20 @@ def organizations_geojson() -> Response | tuple[Response, int]:
 
 
 @bp.get("/organizations/<slug>")
+@public_read
 def organization(slug: str) -> Response | tuple[Response, int]:
     """One public profile."""
     found = profile_for(slug, current_user)
     if found is None:
         return error(404, _("No public organization has the slug “%(slug)s”.", slug=slug))
     db.session.commit()  # a view of restricted contacts is logged
+    if found[1].restricted_shown:
+        mark_private()
     return jsonify(profile_json(*found, language=shown_language()))
 
 
 @bp.get("/languages")
+@public_read
 def languages() -> Response:
     """Every language that can be chosen by name, by name in the reader's language (``?lang=``): what
     the language fields suggest as people type."""

@@ -364,10 +364,15 @@ class SearchState(db.Model):
     """One row whose ``generation`` changes whenever any listing does.
 
     Every server process caches its search index; comparing generations tells it, with one cheap query,
-    that another process changed a listing and the cache is stale.
+    that another process changed a listing and the cache is stale. ``changed_at`` is when the public's
+    view of any listing last changed, a little more often than the generation (contact details,
+    verification dates and other fields that search does not read change it too).
     """
 
     __tablename__ = "search_state"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+    # When what the public may see of any listing last changed (None: not since this column was added).
+    # Public reads send it as their Last-Modified (see directory.public_reads).
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from ..db import now_utc
 from ..extensions import db
 from ..geo import GeocoderUnavailableError, PlaceNotFoundError
 from ..i18n import shown_language
+from ..public_reads import mark_private, public_read
 from ..ratelimits import limit_exports
 from ..search import (
     DistanceWithoutPlaceError,
@@ -114,6 +115,7 @@ def search_csv() -> Response | tuple[str, int]:
 
 
 @bp.get("/organizations/<slug>")
+@public_read
 def profile(slug: str) -> str:
     """An organization's public profile, leadership model first."""
     found = profile_for(slug, current_user)
@@ -121,6 +123,8 @@ def profile(slug: str) -> str:
         abort(404)
     db.session.commit()  # a view of restricted contacts is logged
     org, contacts = found
+    if contacts.restricted_shown:
+        mark_private()
     loc = org.location
     map_point = (
         public_coordinates(loc.location_precision, loc.public_latitude, loc.public_longitude) if loc else None

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
+from ..db import now_utc
 from ..organizations.models import (
     Language,
     Location,
@@ -169,14 +170,39 @@ def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
 
 
 def bump_generation(connection: Connection) -> None:
-    """Tell every process that listings changed (their search index is stale)."""
+    """Tell every process that listings changed (their search index is stale), and when."""
     state = SearchState.__table__
-    connection.execute(sa.update(state).where(state.c.id == 1).values(generation=state.c.generation + 1))
+    connection.execute(
+        sa.update(state)
+        .where(state.c.id == 1)
+        .values(generation=state.c.generation + 1, changed_at=now_utc())
+    )
+
+
+def mark_public_change(connection: Connection) -> None:
+    """Note that what the public sees changed without changing what search finds (a public read's
+    Last-Modified moves on; every process's search index stays valid)."""
+    state = SearchState.__table__
+    connection.execute(sa.update(state).where(state.c.id == 1).values(changed_at=now_utc()))
 
 
 #: Organization attributes that change what search shows or how it sorts. Others (the edit version, the
 #: admin's message, reminder dates) leave every process's index valid.
 _SEARCHED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "status", "slug", "updated_at", "terms")
+#: Organization attributes the public sees that search does not read: changing them changes public
+#: answers (their Last-Modified) but not the search index.
+_SHOWN_ATTRIBUTES = (
+    "survivor_attestation",
+    "year_incorporated",
+    "website",
+    "email",
+    "email_visibility",
+    "phone",
+    "phone_visibility",
+    "is_demo",
+    "accepting_requests",
+    "assured_date",
+)
 #: Organization attributes that change its full-text row.
 _INDEXED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "terms")
 
@@ -206,6 +232,8 @@ def _after_flush(session: Session, _context: object) -> None:
         others or new_orgs or deleted_orgs or any(_changed(o, _SEARCHED_ATTRIBUTES) for o in dirty_orgs)
     )
     if not relevant:
+        if any(_changed(o, _SHOWN_ATTRIBUTES) for o in dirty_orgs):
+            mark_public_change(session.connection())
         return
     connection = session.connection()
     index_documents(connection, load_rows(connection, sorted(reindex - deleted_ids)), replace=True)
