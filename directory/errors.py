@@ -1,4 +1,4 @@
-"""Error pages (HTML) and error answers (JSON under ``/api/``): never a stack trace."""
+"""Error pages (HTML) and error answers (JSON under ``/api/`` and ``/hsds/``): never a stack trace."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def register(app: Flask) -> None:
         if code >= 500:
             db.session.rollback()
         message = _messages().get(code, exc.description or "")
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/hsds/")):
             return jsonify({"error": message}), code
         try:
             return render_template("errors/error.html", code=code, message=message), code
