@@ -600,3 +600,15 @@ def test_the_migration_gives_existing_listings_a_uuid(fresh_app: Flask) -> None:
     found = db.session.scalars(sa.select(Organization.uuid).order_by(Organization.id)).all()
     assert len(found) == 2 and len(set(found)) == 2
     assert all(uuid.UUID(value).version == 4 for value in found)
+
+
+def test_imported_listings_each_get_their_own_uuid(runner: Any, tmp_path: Path) -> None:
+    """The bulk import writes rows without the unit of work (COPY on PostgreSQL): each still gets one."""
+    from .test_import import GOOD, write_csv
+
+    rows = [{**GOOD, "name": f"Imported {n}"} for n in range(3)]
+    result = runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "orgs.csv", rows))])
+    assert result.exit_code == 0, result.output
+    found = db.session.scalars(sa.select(Organization.uuid)).all()
+    assert len(found) == 3 and len(set(found)) == 3
+    assert all(uuid.UUID(value).version == 4 for value in found)
