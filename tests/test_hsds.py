@@ -25,7 +25,7 @@ from directory.extensions import db
 from directory.geo import get_geo
 from directory.hsds import ids, mapping, schemas
 from directory.organizations.editing import apply_less_showing
-from directory.organizations.models import ListingStatus, Organization
+from directory.organizations.models import ListingStatus, Organization, TaxonomyTerm
 from directory.organizations.services import OrganizationInput, create_organization
 
 from .test_access_matrix import _client, people  # noqa: F401  (people: a fixture)
@@ -612,3 +612,26 @@ def test_imported_listings_each_get_their_own_uuid(runner: Any, tmp_path: Path) 
     found = db.session.scalars(sa.select(Organization.uuid)).all()
     assert len(found) == 3 and len(set(found)) == 3
     assert all(uuid.UUID(value).version == 4 for value in found)
+
+
+def test_a_service_is_found_by_its_id_as_soon_as_it_is_public(
+    client: FlaskClient, make_org: Callable[..., Organization]
+) -> None:
+    """The per-process table of service ids follows every change of the listings."""
+    org = make_org(name="Growing", services=["training"])
+    research = ids.service_id(org.uuid, "research")
+    research_here = ids.service_at_location_id(research)
+    assert client.get(f"/hsds/services/{ids.service_id(org.uuid, 'training')}").status_code == 200
+    assert client.get(f"/hsds/services/{research}").status_code == 404
+    org.terms.append(
+        db.session.scalar(
+            sa.select(TaxonomyTerm).where(TaxonomyTerm.taxonomy == "service", TaxonomyTerm.code == "research")
+        )
+    )
+    db.session.commit()
+    assert client.get(f"/hsds/services/{research}").get_json()["name"] == "Research"
+    assert client.get(f"/hsds/service_at_locations/{research_here}").get_json()["service_id"] == research
+    org.status = ListingStatus.SUSPENDED
+    db.session.commit()
+    assert client.get(f"/hsds/services/{research}").status_code == 404
+    assert client.get(f"/hsds/service_at_locations/{research_here}").status_code == 404

@@ -26,7 +26,6 @@ from ..organizations.models import (
     organization_term,
 )
 from ..search import SearchParams, search_all
-from . import ids
 
 
 @dataclass(frozen=True)
@@ -94,26 +93,6 @@ def offerings(
     for org_id, code in db.session.execute(query):
         by_org.setdefault(org_id, []).append(code)
     return [(org_id, code) for org_id in org_ids for code in by_org.get(org_id, ())]
-
-
-def find_offering(wanted: str, kind: str) -> tuple[Organization, str] | None:
-    """The public listing and offering whose ``service`` (or ``service_at_location``) id is ``wanted``.
-
-    Derived ids cannot be read backwards, so every public offering's id is worked out until one matches.
-    """
-    query = (
-        sa.select(Organization.id, Organization.uuid, TaxonomyTerm.code)
-        .join(organization_term, organization_term.c.organization_id == Organization.id)
-        .join(TaxonomyTerm, TaxonomyTerm.id == organization_term.c.taxonomy_term_id)
-        .where(TaxonomyTerm.taxonomy == "service", Organization.status == ListingStatus.APPROVED)
-    )
-    wanted = wanted.lower()
-    for org_id, org_uuid, code in db.session.execute(query):
-        sid = ids.service_id(org_uuid, code)
-        if (sid if kind == "service" else ids.service_at_location_id(sid)) == wanted:
-            org = db.session.get(Organization, org_id)
-            return (org, code) if org is not None else None
-    return None
 
 
 def page_envelope(contents: list[Any], total: int, page: int, per_page: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from .. import vocab
 from ..api.views import SEARCH_ERRORS, error, search_error
 from ..organizations.public import public_organization_with_uuid
 from ..search import SearchParamError, SearchParams, parse_params
-from . import ids, mapping, queries
+from . import ids, lookup, mapping, queries
 
 bp = Blueprint("hsds", __name__)
 
@@ -197,7 +197,7 @@ def services() -> Response | tuple[Response, int]:
 @bp.get("/services/<id>")
 def service(id: str) -> Response | tuple[Response, int]:
     """One service, fully nested."""
-    found = queries.find_offering(id, "service") if ids.is_uuid(id) else None
+    found = lookup.find_offering(id, "service") if ids.is_uuid(id) else None
     if found is None:
         return error(404, _("No service has the id “%(id)s”.", id=id))
     org, code = found
@@ -220,7 +220,7 @@ def service_at_locations() -> Response | tuple[Response, int]:
 @bp.get("/service_at_locations/<id>")
 def service_at_location(id: str) -> Response | tuple[Response, int]:
     """One service at a location, with its location."""
-    found = queries.find_offering(id, "service_at_location") if ids.is_uuid(id) else None
+    found = lookup.find_offering(id, "service_at_location") if ids.is_uuid(id) else None
     body = mapping.service_at_location(*found) if found else None
     if body is None:
         return error(404, _("No service at a location has the id “%(id)s”.", id=id))
