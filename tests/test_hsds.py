@@ -129,6 +129,7 @@ PAGES = [
     ("/hsds/organizations?full=true", "compiled/organization.json"),
     ("/hsds/organizations?full=true&full_service=true&per_page=2&page=2", "compiled/organization.json"),
     ("/hsds/organizations?search=Douala", "compiled/organization_list.json"),
+    ("/hsds/organizations?full_service=true", "compiled/organization.json"),
     (f"/hsds/organizations?taxonomy_term_id={_term('focus', 'housing')}", "compiled/organization_list.json"),
     (f"/hsds/organizations?taxonomy_id={ids.taxonomy_id('model')}&full=1", "compiled/organization.json"),
     ("/hsds/services", "compiled/service_list.json"),
@@ -401,6 +402,18 @@ def test_filters(client: FlaskClient, listings: dict[str, Organization]) -> None
     }
     assert _ids(client, "/hsds/services?modified_after=2999-01-01T00:00:00%2B00:00") == []
     assert _ids(client, "/hsds/organizations?search=Exact") == [exact.uuid]
+    [whole] = client.get("/hsds/organizations?search=Exact&full_service=true").get_json()["contents"]
+    assert whole["services"][0]["service_areas"] and whole["locations"]
+    [brief] = client.get("/hsds/organizations?search=Exact&full=true").get_json()["contents"]
+    assert set(brief["services"][0]) == {
+        "id",
+        "organization_id",
+        "name",
+        "status",
+        "last_modified",
+        "assured_date",
+        "organization",
+    }
     focus = _ids(client, f"/hsds/organizations?taxonomy_term_id={_term('focus', 'housing')}&per_page=100")
     assert listings["plain"].uuid not in focus and len(focus) == 4
     page = client.get("/hsds/organizations?per_page=2&page=3").get_json()

@@ -147,7 +147,8 @@ def organizations() -> Response | tuple[Response, int]:
     def build() -> dict[str, Any]:
         _unsupported("format")
         params, (filters, _codes) = _base_params(), _term_filter()
-        full, full_service = _flag("full"), _flag("full_service")
+        full_service = _flag("full_service")
+        full = _flag("full") or full_service  # whole services come inside whole organizations
         page_ids, total = _page(queries.matching_ids(queries.Selection(params, filters)), params)
         contents = [
             mapping.organization(org, full=full, full_service=full_service, profile_url=_profile_url)
