@@ -4,6 +4,9 @@ Every file is registered under the address the HSDS documents use for it
 (``https://raw.githubusercontent.com/openreferral/specification/3.0/schema/...``), so the relative
 references of the raw schemas (``"$ref": "attribute.json"``) and the OpenAPI document's absolute ones resolve
 to the local copies; any other reference fails at once instead of being retrieved.
+
+It needs ``jsonschema[format-nongpl]`` (a development dependency): the tests use it, and so can an exporter
+that checks what it writes; the web app never imports it.
 """
 
 from __future__ import annotations
