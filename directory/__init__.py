@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .assessment.views import bp as assessment_bp
     from .audit import models as _audit_models  # noqa: F401  (the audit table is part of the schema)
+    from .hsds.views import bp as hsds_bp
     from .mail import models as _mail_models  # noqa: F401  (and so is the mail queue)
     from .maps.views import bp as maps_bp
     from .organizations.views import bp as organizations_bp
@@ -111,8 +112,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(maps_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp, url_prefix="/api")  # its OpenAPI document and reference page
-    # The JSON API is read-only and cookie-less for now; CSRF guards the HTML forms.
+    app.register_blueprint(hsds_bp, url_prefix="/hsds")
+    # The JSON APIs are read-only and cookie-less for now; CSRF guards the HTML forms.
     csrf.exempt(api_bp)
+    csrf.exempt(hsds_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -68,6 +68,15 @@ TAXONOMY_NAMES: dict[str, object] = {
     "engagement": _l("Engagement type"),
 }
 
+#: What each taxonomy holds, one sentence (published with the taxonomy in the HSDS API).
+TAXONOMY_DESCRIPTIONS: dict[str, object] = {
+    "trafficking": _l("The forms of human trafficking an organization works on."),
+    "focus": _l("What an organization's work focuses on."),
+    "model": _l("How survivors lead an organization."),
+    "service": _l("What an organization offers to partners."),
+    "engagement": _l("The ways partners can work with an organization."),
+}
+
 
 class UnknownSlugError(ValueError):
     """Input named a vocabulary slug that does not exist."""

@@ -87,6 +87,18 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("api.organizations_geojson", "GET"): ALL,
     ("api_docs.openapi", "GET"): ALL,
     ("api_docs.reference", "GET"): ALL,
+    # The HSDS API shows everyone what the public sees (``id`` is organization A's; it offers no services).
+    ("hsds.index", "GET"): ALL,
+    ("hsds.organizations", "GET"): ALL,
+    ("hsds.organization", "GET"): ALL,
+    ("hsds.services", "GET"): ALL,
+    ("hsds.service", "GET"): every(404),
+    ("hsds.service_at_locations", "GET"): ALL,
+    ("hsds.service_at_location", "GET"): every(404),
+    ("hsds.taxonomies", "GET"): ALL,
+    ("hsds.taxonomy", "GET"): every(404),
+    ("hsds.taxonomy_terms", "GET"): ALL,
+    ("hsds.taxonomy_term", "GET"): every(404),
     ("maps.countries", "GET"): ALL,
     ("accounts.register_organization", "GET"): ALL,
     ("accounts.register_organization", "POST"): ALL,  # empty form: shown again with its errors
@@ -258,6 +270,7 @@ def people(
         "request_id": partnership.id,
         "assessment_id": assessment.id,
         "section": "about",
+        "id": org_a.uuid,
     }
     return {"users": users, "params": params}
 

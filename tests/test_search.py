@@ -254,6 +254,7 @@ def test_a_change_made_by_another_process_is_seen(
 def test_results_carry_the_public_fields(client: FlaskClient, world: None) -> None:
     result = api(client, q="bafoussam")["results"][0]
     assert set(result) == {
+        "id",
         "slug",
         "name",
         "text_language",

@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import IO, Any
+from uuid import uuid4
 
 import sqlalchemy as sa
 
@@ -346,7 +347,7 @@ def _prepare_batch(
             # No assured_date, even with --approve: publishing a file is not checking each listing, so
             # imported listings show "not yet verified" until an admin re-verifies them.
             {**values.organization, "slug": slug, "status": status, "is_demo": is_demo}
-            | {"created_at": now, "updated_at": now}
+            | {"created_at": now, "updated_at": now, "uuid": str(uuid4())}  # each its own stable id
             for slug, status, values in batch
         ],
         location_columns=("organization_id", *values_list[0].location),

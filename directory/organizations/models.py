@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 from sqlalchemy import (
     JSON,
@@ -120,6 +121,9 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(140), unique=True)
+    # The stable public identifier (HSDS ``organization.id``): a random UUID given once, never changed by
+    # edits and never reused. Objects derived from the listing take ids from it (see directory.hsds.ids).
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
     name: Mapped[str] = mapped_column(String(200))
     # Lower-cased, accent- and punctuation-folded name: with the country, the key for "same organization".
     normalized_name: Mapped[str] = mapped_column(String(200), index=True)

@@ -126,6 +126,7 @@ def summary_json(
     one, else as written (``summary_language`` says which)."""
     summary, summary_language = org.text_in("summary", language)
     out: dict[str, Any] = {
+        "id": org.uuid,
         "slug": org.slug,
         "name": org.name,
         "text_language": org.text_language,
@@ -143,7 +144,8 @@ def summary_json(
 
 
 def profile_json(org: Organization, contacts: Contacts, language: str | None = None) -> dict[str, Any]:
-    """A whole public profile as JSON (HSDS organization field names where HSDS has them).
+    """A whole public profile as JSON (HSDS organization field names where HSDS has them; ``id`` is the
+    stable UUID that is also the HSDS organization id, ``slug`` the profile's address).
 
     ``text_language`` is the language the organization writes in; the summary and leadership narrative
     are in the reader's ``language`` when the organization wrote them in it (``*_language`` says which),
@@ -152,7 +154,7 @@ def profile_json(org: Organization, contacts: Contacts, language: str | None = N
     summary, summary_language = org.text_in("summary", language)
     narrative, narrative_language = org.text_in("leadership_narrative", language)
     return {
-        "id": org.slug,
+        "id": org.uuid,
         "slug": org.slug,
         "name": org.name,
         "text_language": org.text_language,
@@ -188,6 +190,16 @@ def public_organization(slug: str) -> Organization | None:
     return db.session.scalar(
         sa.select(Organization).where(
             Organization.slug == slug, Organization.status == ListingStatus.APPROVED
+        )
+    )
+
+
+def public_organization_with_uuid(org_uuid: str) -> Organization | None:
+    """The published listing with this stable id (``Organization.uuid``); None for unknown or unpublished
+    ones."""
+    return db.session.scalar(
+        sa.select(Organization).where(
+            Organization.uuid == org_uuid.lower(), Organization.status == ListingStatus.APPROVED
         )
     )
 

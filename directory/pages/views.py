@@ -85,6 +85,7 @@ PRIVATE_PATHS = (
     "/organizations/*/request",
     "/organizations/*/report",
     "/api/",
+    "/hsds/",  # the HSDS API: data for other directories, not pages
     "/map/",  # the map's country outlines: data for the map script, not a page
 )
 
