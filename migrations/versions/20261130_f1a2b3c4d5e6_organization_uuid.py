@@ -4,7 +4,7 @@ Existing listings each get a random UUID (version 4) here; new ones get one when
 changes afterwards, by edits or otherwise, and is never reused.
 
 Revision ID: f1a2b3c4d5e6
-Revises: e4b9c2d7a615
+Revises: f7c1d9a3b6e2
 Create Date: 2026-11-30 23:15:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f1a2b3c4d5e6'
-down_revision = 'e4b9c2d7a615'
+down_revision = 'f7c1d9a3b6e2'
 branch_labels = None
 depends_on = None
 
