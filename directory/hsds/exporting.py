@@ -1,0 +1,81 @@
+"""The whole public directory in HSDS 3.0: as one JSON document (a list of organizations with their
+services, locations, service areas, languages, public contacts and terms nested: what ``flask import-hsds``
+reads) and in the specification's tabular form (:mod:`directory.hsds.tabular`).
+
+Listings are read a batch at a time and each batch is let go before the next, so memory stays bounded
+however large the directory; only the ids of the published listings are held (a few bytes each). What is
+exported is exactly what the HSDS API shows: :mod:`directory.hsds.mapping`, the public's view.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..organizations.models import ListingStatus, Organization
+from . import mapping, queries, tabular
+
+#: Listings loaded at a time.
+BATCH = 500
+
+#: A function giving a published profile's address for its slug (None: no ``uri`` is sent).
+ProfileUrl = Callable[[str], str] | None
+
+
+def published_ids() -> list[int]:
+    """The published listings, oldest first (a stable order: an export made twice lists them alike)."""
+    return list(
+        db.session.scalars(
+            sa.select(Organization.id)
+            .where(Organization.status == ListingStatus.APPROVED)
+            .order_by(Organization.id)
+        )
+    )
+
+
+def organizations(profile_url: ProfileUrl = None) -> Iterator[dict[str, Any]]:
+    """Every published listing as a whole HSDS organization (whole services nested), a batch at a time."""
+    wanted = published_ids()
+    for start in range(0, len(wanted), BATCH):
+        for org in queries.load(wanted[start : start + BATCH]):
+            yield mapping.organization(org, full=True, full_service=True, profile_url=profile_url)
+        db.session.expunge_all()  # this batch's rows are not needed again
+
+
+def write_json(out: IO[str], profile_url: ProfileUrl = None) -> int:
+    """Write the directory as a JSON list of organizations; returns how many."""
+    count = 0
+    out.write("[")
+    for organization in organizations(profile_url):
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps(organization, ensure_ascii=False, sort_keys=True))
+        count += 1
+    out.write("\n]\n")
+    return count
+
+
+def taxonomy_objects() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every taxonomy and term we publish, for the tabular form's own tables (terms no listing uses yet
+    included)."""
+    for taxonomy in mapping.taxonomies():
+        yield "taxonomy", taxonomy
+    for name, code in mapping.taxonomy_terms():
+        yield "taxonomy_term", mapping.taxonomy_term(name, code)
+
+
+def write_tabular(
+    out: IO[bytes], profile_url: ProfileUrl = None, to_text: Callable[[Any], str] = tabular.cell
+) -> dict[str, int]:
+    """Write the directory in HSDS's tabular form (a zip of CSV tables and ``datapackage.json``)."""
+    return tabular.write_package(
+        organizations(profile_url),
+        out,
+        name="survivor-led-directory",
+        title="Survivor-Led Partnership Directory (HSDS 3.0)",
+        extra=taxonomy_objects(),
+        to_text=to_text,
+    )
