@@ -247,13 +247,26 @@ def import_hsds(file: click.File, approve: bool) -> None:
 
 
 @click.command("export-hsds")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--tabular", is_flag=True, help="HSDS's tabular form (a zip of CSV tables), not JSON.")
+@click.option(
+    "--refresh", is_flag=True, help="Build the packages /hsds/export.zip serves, in every language."
+)
 @with_appcontext
-def export_hsds(file: Path, tabular: bool) -> None:
+def export_hsds(file: Path | None, tabular: bool, refresh: bool) -> None:
     """Export the published directory in HSDS 3.0 (what the public may see, nothing more)."""
-    from .hsds.exporting import write_json, write_tabular
+    from flask import current_app
+    from flask_babel import force_locale
 
+    from .hsds.exporting import current_package, write_json, write_tabular
+
+    if refresh:
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                click.echo(f"{language}: {current_package(language)}")
+        return
+    if file is None:
+        raise click.UsageError("Give the FILE to write (or --refresh).")
     if tabular:
         with file.open("wb") as out:
             counts = write_tabular(out)

@@ -57,6 +57,7 @@ def _config(url: str, folder: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SERVER_NAME": "localhost",
         "MAIL_OUTBOX": str(folder / "outbox"),
+        "EXPORT_FOLDER": str(folder / "exports"),
         "LOGIN_SLOWDOWN_SECONDS": 0.01,
     }
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask_babel import force_locale
 
-from directory import create_app
+from directory import create_app, vocab
 from directory.audit.models import AuditEntry
 from directory.extensions import db
 from directory.hsds import ids
@@ -208,3 +209,46 @@ def test_the_tabular_export_is_the_published_directory_in_the_specifications_tab
         key for key, value in schema["properties"].items() if value.get("type") not in ("array", "object")
         and "$ref" not in value and "$ref" not in value.get("items", {})
     ]  # fmt: skip
+
+
+def test_the_package_is_served_built_once_per_change_and_in_the_readers_language(
+    app: Flask, make_org: Callable[..., Organization]
+) -> None:
+    make_org(name="Open Circle", focus=["micro-finance"], services=["training"])
+    client = app.test_client()
+
+    def download(url: str) -> Any:
+        response = client.get(url)
+        response.get_data()  # read it all, then let go of the file it was sent from
+        response.close()
+        return response
+
+    first = download("/hsds/export.zip")
+    assert first.status_code == 200 and first.mimetype == "application/zip"
+    assert "attachment" in first.headers["Content-Disposition"]
+    folder = Path(app.config["EXPORT_FOLDER"])
+    built = sorted(p.name for p in folder.glob("*.zip"))
+    assert len(built) == 1
+    assert download("/hsds/export.zip").data == first.data  # the same file, not built again
+    assert sorted(p.name for p in folder.glob("*.zip")) == built
+
+    make_org(name="Second Circle")  # the listings changed: the next download is built anew
+    second = download("/hsds/export.zip")
+    with zipfile.ZipFile(io.BytesIO(second.data)) as package:
+        names = [o["name"] for o in csv.DictReader(io.StringIO(package.read("organizations.csv").decode()))]
+    assert names == ["Open Circle", "Second Circle"]
+    assert len(list(folder.glob("*.zip"))) == 1  # the older package is removed
+
+    french = download("/hsds/export.zip?lang=fr")
+    with zipfile.ZipFile(io.BytesIO(french.data)) as package:
+        taxonomies = {t["name"] for t in csv.DictReader(io.StringIO(package.read("taxonomies.csv").decode()))}
+    with app.test_request_context(), force_locale("fr"):
+        focus = str(vocab.TAXONOMY_NAMES["focus"])
+    assert focus in taxonomies and "Focus area" not in taxonomies, taxonomies
+
+
+def test_the_packages_can_be_built_ahead_in_every_language(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(args=["export-hsds", "--refresh"])
+    assert result.exit_code == 0, result.output
+    built = {p.name.rsplit("-", 1)[1] for p in Path(app.config["EXPORT_FOLDER"]).glob("*.zip")}
+    assert built == {f"{language}.zip" for language in app.config["LANGUAGES"]}

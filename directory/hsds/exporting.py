@@ -10,13 +10,18 @@ exported is exactly what the HSDS API shows: :mod:`directory.hsds.mapping`, the 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from ..extensions import db
 from ..organizations.models import ListingStatus, Organization
+from ..search.index import current_generation
 from . import mapping, queries, tabular
 
 #: Listings loaded at a time.
@@ -79,3 +84,31 @@ def write_tabular(
         extra=taxonomy_objects(),
         to_text=to_text,
     )
+
+
+def export_folder() -> Path:
+    """Where the built packages are kept (``EXPORT_FOLDER``, else ``instance/exports``)."""
+    return Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
+
+
+def current_package(locale: str, to_text: Callable[[Any], str] = tabular.cell) -> Path:
+    """The tabular package of the directory as it is now, in ``locale`` (labels and names): built when the
+    listings have changed since the last one (any change bumps the search generation), else the file
+    already built. A package is written under a temporary name and renamed, so a reader never sees half
+    of one; older packages of that language are then removed."""
+    folder = export_folder()
+    path = folder / f"hsds-{current_generation(db.session)}-{locale}.zip"
+    if path.exists():
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".hsds-", suffix=".part", delete=False) as part:
+        try:
+            write_tabular(part, to_text=to_text)
+        except BaseException:
+            os.unlink(part.name)
+            raise
+    os.replace(part.name, path)
+    for older in folder.glob(f"hsds-*-{locale}.zip"):
+        if older != path:
+            older.unlink(missing_ok=True)
+    return path

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -20,7 +21,7 @@ from .. import vocab
 from ..api.views import SEARCH_ERRORS, error, search_error
 from ..organizations.public import public_organization_with_uuid
 from ..search import SearchParamError, SearchParams, parse_params
-from . import ids, lookup, mapping, queries
+from . import exporting, ids, lookup, mapping, queries
 
 bp = Blueprint("hsds", __name__)
 
@@ -285,3 +286,20 @@ def taxonomy_term(id: str) -> Response | tuple[Response, int]:
     if found is None:
         return error(404, _("No taxonomy term has the id “%(id)s”.", id=id))
     return jsonify(mapping.taxonomy_term(*found))
+
+
+@bp.get("/export.zip")
+def export_package() -> Response:
+    """The whole published directory in HSDS's tabular form (a zip of CSV tables with a
+    ``datapackage.json``), names and labels in the reader's language. Built once per change of the
+    listings (see :func:`directory.hsds.exporting.current_package`) and sent from disk."""
+    locale = str(get_locale() or "en")
+    path = exporting.current_package(locale)
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"survivor-led-directory-hsds-{datetime.now(UTC).date().isoformat()}-{locale}.zip",
+        conditional=True,
+        max_age=0,
+    )
