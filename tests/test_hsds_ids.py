@@ -1,5 +1,4 @@
-"""The derived HSDS ids are UUID 5 exactly (computed without ``uuid.uuid5`` for speed), and the mapping's
-shared, cached pieces are never changed by what is built from them."""
+"""The derived HSDS ids are UUID 5 exactly (computed without ``uuid.uuid5``, for speed)."""
 
 from __future__ import annotations
 
