@@ -246,3 +246,21 @@ def test_the_packages_can_be_built_ahead_in_every_language(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     built = {p.name.rsplit("-", 1)[1] for p in Path(app.config["EXPORT_FOLDER"]).glob("*.zip")}
     assert built == {f"{language}.zip" for language in app.config["LANGUAGES"]}
+
+
+def test_a_large_directory_sends_the_package_built_on_schedule(
+    app: Flask, make_org: Callable[..., Organization]
+) -> None:
+    app.config["EXPORT_BUILD_LIMIT"] = 1
+    make_org(name="One")
+    make_org(name="Two")  # more listings than a download may build for itself
+    waiting = app.test_client().get("/hsds/export.zip")
+    assert waiting.status_code == 503 and "error" in waiting.get_json()
+    assert waiting.headers["Retry-After"]
+    assert app.test_cli_runner().invoke(args=["export-hsds", "--refresh"]).exit_code == 0
+    make_org(name="Three")  # changed since: the scheduled package is sent until the next refresh
+    sent = app.test_client().get("/hsds/export.zip")
+    assert sent.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(sent.data)) as package:
+        names = [o["name"] for o in csv.DictReader(io.StringIO(package.read("organizations.csv").decode()))]
+    assert names == ["One", "Two"]

@@ -91,6 +91,16 @@ def export_folder() -> Path:
     return Path(current_app.config.get("EXPORT_FOLDER") or Path(current_app.instance_path) / "exports")
 
 
+def latest_package(locale: str) -> Path | None:
+    """The newest package built in ``locale``, current or not; None when none was ever built."""
+    built = sorted(
+        export_folder().glob(f"hsds-*-{locale}.zip"),
+        key=lambda p: int(p.name.split("-")[1]),
+        reverse=True,
+    )
+    return built[0] if built else None
+
+
 def current_package(locale: str, to_text: Callable[[Any], str] = tabular.cell) -> Path:
     """The tabular package of the directory as it is now, in ``locale`` (labels and names): built when the
     listings have changed since the last one (any change bumps the search generation), else the file

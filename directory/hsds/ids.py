@@ -22,7 +22,9 @@ def derived(*parts: str) -> str:
 
     This is ``str(uuid.uuid5(NAMESPACE, name))`` (a test holds it to that), computed without building a
     ``UUID`` object: an export derives a hundred ids per listing."""
-    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + "/".join(parts).encode()).digest()[:16])
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE_BYTES + "/".join(parts).encode(), usedforsecurity=False).digest()[:16]
+    )
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # the RFC 4122 variant
     h = digest.hex()

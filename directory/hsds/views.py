@@ -289,12 +289,26 @@ def taxonomy_term(id: str) -> Response | tuple[Response, int]:
 
 
 @bp.get("/export.zip")
-def export_package() -> Response:
+def export_package() -> Response | tuple[Response, int]:
     """The whole published directory in HSDS's tabular form (a zip of CSV tables with a
-    ``datapackage.json``), names and labels in the reader's language. Built once per change of the
-    listings (see :func:`directory.hsds.exporting.current_package`) and sent from disk."""
+    ``datapackage.json``), names and labels in the reader's language, sent from disk.
+
+    A directory of up to ``EXPORT_BUILD_LIMIT`` listings is built here when the listings have changed
+    since the last package (see :func:`directory.hsds.exporting.current_package`). A larger one takes
+    minutes to build, longer than a worker may take to answer: ``flask export-hsds --refresh`` builds it on
+    a schedule, and this sends the newest package built (503 until there is one)."""
     locale = str(get_locale() or "en")
-    path = exporting.current_package(locale)
+    if len(exporting.published_ids()) <= current_app.config["EXPORT_BUILD_LIMIT"]:
+        path = exporting.current_package(locale)
+    else:
+        found = exporting.latest_package(locale)
+        if found is None:
+            response, status = error(
+                503, _("The download of the whole directory is not ready yet. Please try again later.")
+            )
+            response.headers["Retry-After"] = "600"
+            return response, status
+        path = found
     return send_file(
         path,
         mimetype="application/zip",
