@@ -223,10 +223,66 @@ def restore_command(path: Path, force: bool) -> None:
     click.echo(f"Restored {path}.")
 
 
+@click.command("import-hsds")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--approve", is_flag=True, help="Publish the imported listings (default: pending review).")
+@with_appcontext
+def import_hsds(file: click.File, approve: bool) -> None:
+    """Import organizations from an HSDS 3.0 JSON export (see README, "Data in and out")."""
+    from .hsds.importing import ImportFileError as HsdsFileError
+    from .hsds.importing import import_organizations, read_document
+
+    gazetteer = get_geo().gazetteer.ensure_built()
+    try:
+        records = read_document(file.read())  # type: ignore[attr-defined]
+    except HsdsFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    report = import_organizations(records, gazetteer, approve=approve)
+    for position, reason in report.errors:
+        click.echo(f"organization {position}: {reason}", err=True)
+    click.echo(
+        f"Imported {report.created}, skipped {report.skipped_existing} already in the directory, "
+        f"{len(report.errors)} with errors."
+    )
+
+
+@click.command("export-hsds")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--tabular", is_flag=True, help="HSDS's tabular form (a zip of CSV tables), not JSON.")
+@click.option(
+    "--refresh", is_flag=True, help="Build the packages /hsds/export.zip serves, in every language."
+)
+@with_appcontext
+def export_hsds(file: Path | None, tabular: bool, refresh: bool) -> None:
+    """Export the published directory in HSDS 3.0 (what the public may see, nothing more)."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from .hsds.exporting import current_package, write_json, write_tabular
+
+    if refresh:
+        for language in current_app.config["LANGUAGES"]:
+            with force_locale(language):
+                click.echo(f"{language}: {current_package(language)}")
+        return
+    if file is None:
+        raise click.UsageError("Give the FILE to write (or --refresh).")
+    if tabular:
+        with file.open("wb") as out:
+            counts = write_tabular(out)
+        click.echo(f"Wrote {counts.get('organization', 0)} organizations in {len(counts)} tables to {file}.")
+    else:
+        with file.open("w", encoding="utf-8") as text:
+            count = write_json(text)
+        click.echo(f"Wrote {count} organizations to {file}.")
+
+
 def register(app: Flask) -> None:
     for command in (
         seed_demo,
         import_orgs,
+        import_hsds,
+        export_hsds,
         geo_group,
         create_admin_command,
         send_reminders,

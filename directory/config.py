@@ -96,6 +96,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "NOMINATIM_MIN_DELAY_SECONDS": float(os.environ.get("NOMINATIM_MIN_DELAY_SECONDS", "1.0")),
         "GAZETTEER_PATH": os.environ.get("GAZETTEER_PATH", ""),
         "GEOCODE_CACHE_SIZE": _env_int("GEOCODE_CACHE_SIZE", 2048),
+        # The whole directory in HSDS's tabular form is built once per change of the listings and kept
+        # here (default instance/exports/); `flask export-hsds --refresh` builds it ahead of visitors.
+        "EXPORT_FOLDER": os.environ.get("EXPORT_FOLDER", ""),
+        # Up to this many published listings, a download builds a stale package itself (seconds); above
+        # it, only `flask export-hsds --refresh` does (minutes), and downloads get the newest one built.
+        "EXPORT_BUILD_LIMIT": _env_int("EXPORT_BUILD_LIMIT", 5000),
         # Mail: without MAIL_SERVER, messages are written to instance/outbox/ (see directory/mail.py).
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_OUTBOX": os.environ.get("MAIL_OUTBOX", ""),

@@ -57,6 +57,7 @@ def _config(url: str, folder: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": url,
         "SERVER_NAME": "localhost",
         "MAIL_OUTBOX": str(folder / "outbox"),
+        "EXPORT_FOLDER": str(folder / "exports"),
         "LOGIN_SLOWDOWN_SECONDS": 0.01,
     }
 
@@ -166,6 +167,9 @@ class IsolatedClient(FlaskClient):
     def open(self, *args: Any, **kwargs: Any) -> Any:
         with self.application.app_context():
             response = super().open(*args, **kwargs)
+        if "Content-Length" in response.headers:  # not a stream (a file sent from disk, say): read it
+            response.get_data()  # all, and let go of what it was read from
+            response.close()
         db.session.expire_all()  # the test's own session sees what the request changed
         return response
 

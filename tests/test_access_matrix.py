@@ -99,6 +99,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("hsds.taxonomy", "GET"): every(404),
     ("hsds.taxonomy_terms", "GET"): ALL,
     ("hsds.taxonomy_term", "GET"): every(404),
+    ("hsds.export_package", "GET"): ALL,
     ("maps.countries", "GET"): ALL,
     ("accounts.register_organization", "GET"): ALL,
     ("accounts.register_organization", "POST"): ALL,  # empty form: shown again with its errors

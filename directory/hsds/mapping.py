@@ -29,7 +29,9 @@ Public functions: :func:`taxonomy`, :func:`taxonomies`, :func:`taxonomy_term`, :
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import get_locale
@@ -75,7 +77,14 @@ def taxonomies() -> list[dict[str, Any]]:
 
 
 def taxonomy_term(name: str, code: str, detail: bool = True) -> dict[str, Any]:
-    """A term of taxonomy ``name`` by its slug; ``detail`` nests the taxonomy itself."""
+    """A term of taxonomy ``name`` by its slug; ``detail`` nests the taxonomy itself. The same object for
+    the same term in the same language (worked out once: a listing names dozens of terms); never change it."""
+    return _taxonomy_term(_locale(), name, code, detail)
+
+
+@functools.cache
+def _taxonomy_term(locale: str, name: str, code: str, detail: bool) -> dict[str, Any]:
+    """:func:`taxonomy_term` in ``locale``, the active locale (the cache's key)."""
     label = vocab.label(name, code)
     out: dict[str, Any] = {
         "id": ids.taxonomy_term_id(name, code),
@@ -86,7 +95,7 @@ def taxonomy_term(name: str, code: str, detail: bool = True) -> dict[str, Any]:
         ),
         "taxonomy": str(vocab.TAXONOMY_NAMES[name]),
         "taxonomy_id": ids.taxonomy_id(name),
-        "language": _locale(),
+        "language": locale,
     }
     if detail:
         out["taxonomy_detail"] = taxonomy(name)
@@ -98,14 +107,14 @@ def taxonomy_terms() -> list[tuple[str, str]]:
     return [(name, code) for name, terms in vocab.TAXONOMIES.items() for code in terms]
 
 
-def _attribute(link: str, entity: str, name: str, code: str) -> dict[str, Any]:
+def _attribute(link: str, entity: str, name: str, code: str, locale: str) -> dict[str, Any]:
     term = ids.taxonomy_term_id(name, code)
     return {
         "id": ids.attribute_id(link, term),
         "link_id": link,
         "link_entity": entity,
         "taxonomy_term_id": term,
-        "taxonomy_term": taxonomy_term(name, code, detail=False),
+        "taxonomy_term": _taxonomy_term(locale, name, code, False),
     }
 
 
@@ -151,8 +160,9 @@ def organization(
         out["uri"] = profile_url(org.slug)
     if not full:
         return out
-    out["services"] = services(org, full=full_service, profile_url=profile_url)
-    place = location(org)
+    shared = _Shared.of(org, profile_url, brief=dict(out))
+    out["services"] = [_service(org, code, full_service, shared) for code in service_codes(org)]
+    place = shared.place
     out["locations"] = [place] if place else []
     out["contacts"] = (
         [{"id": ids.contact_id(org.uuid), "organization_id": org.uuid, "email": contacts.email}]
@@ -164,7 +174,7 @@ def organization(
         if contacts.phone
         else []
     )
-    out["attributes"] = [_attribute(org.uuid, "organization", n, c) for n, c in _organization_terms(org)]
+    out["attributes"] = [_attribute(org.uuid, "organization", n, c, shared.locale) for n, c in shared.terms]
     return out
 
 
@@ -186,11 +196,36 @@ def assured_date(org: Organization) -> str | None:
     return org.assured_date.date().isoformat() if org.assured_date else None
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every service of one listing repeats, worked out once per listing: the language, the brief
+    organization, the public location and the organization's terms."""
+
+    locale: str
+    brief: dict[str, Any]
+    place: dict[str, Any] | None
+    terms: list[tuple[str, str]]
+
+    @classmethod
+    def of(cls, org: Organization, profile_url: ProfileUrl, brief: dict[str, Any] | None = None) -> _Shared:
+        locale = _locale()
+        return cls(
+            locale=locale,
+            brief=brief if brief is not None else organization(org, full=False, profile_url=profile_url),
+            place=_location(org, locale),
+            terms=_organization_terms(org),
+        )
+
+
 def service(
     org: Organization, code: str, *, full: bool = True, profile_url: ProfileUrl = None
 ) -> dict[str, Any]:
     """The organization's offering ``code`` as a service: its one-to-one fields and its organization's
     (HSDS ``service_list``), and with ``full`` its service areas, languages, location and terms."""
+    return _service(org, code, full, _Shared.of(org, profile_url))
+
+
+def _service(org: Organization, code: str, full: bool, shared: _Shared) -> dict[str, Any]:
     sid = ids.service_id(org.uuid, code)
     out: dict[str, Any] = {
         "id": sid,
@@ -202,41 +237,38 @@ def service(
     assured = assured_date(org)
     if assured:
         out["assured_date"] = assured
-    out["organization"] = organization(org, full=False, profile_url=profile_url)
+    out["organization"] = shared.brief
     if not full:
         return out
     out["service_areas"] = [
         {
             "id": ids.service_area_id(sid, area.country_code),
             "service_id": sid,
-            "name": _country_name(area.country_code),
+            "name": regions.country_name(area.country_code, shared.locale),
             "country": area.country_code,
         }
         for area in org.service_areas
     ]
-    out["languages"] = _languages(org, "service_id", sid)
-    out["service_at_locations"] = [s for s in [service_at_location(org, code)] if s]
+    out["languages"] = _languages(org, "service_id", sid, shared.locale)
+    out["service_at_locations"] = [s for s in [_service_at_location(org, code, True, shared.place)] if s]
     out["attributes"] = [
-        _attribute(sid, "service", n, c) for n, c in [("service", code), *_organization_terms(org)]
+        _attribute(sid, "service", n, c, shared.locale) for n, c in [("service", code), *shared.terms]
     ]
     return out
 
 
 def services(org: Organization, *, full: bool = True, profile_url: ProfileUrl = None) -> list[dict[str, Any]]:
     """Every service of the organization, in vocabulary order."""
-    return [service(org, code, full=full, profile_url=profile_url) for code in service_codes(org)]
+    shared = _Shared.of(org, profile_url)
+    return [_service(org, code, full, shared) for code in service_codes(org)]
 
 
-def _country_name(code: str) -> str:
-    return regions.country_name(code, _locale())
-
-
-def _languages(org: Organization, link: str, parent: str) -> list[dict[str, Any]]:
+def _languages(org: Organization, link: str, parent: str, locale: str) -> list[dict[str, Any]]:
     return [
         {
             "id": ids.language_id(parent, lang.code),
             link: parent,
-            "name": languages.name(lang.code, _locale()),
+            "name": languages.name(lang.code, locale),
             "code": lang.code,
         }
         for lang in org.languages
@@ -248,6 +280,10 @@ def _languages(org: Organization, link: str, parent: str) -> list[dict[str, Any]
 
 def location(org: Organization) -> dict[str, Any] | None:
     """Where the public may read the organization is; None for a hidden listing (or no location)."""
+    return _location(org, _locale())
+
+
+def _location(org: Organization, locale: str) -> dict[str, Any] | None:
     loc = org.location
     if loc is None or loc.location_precision is LocationPrecision.HIDDEN:
         return None
@@ -266,14 +302,19 @@ def location(org: Organization) -> dict[str, Any] | None:
         point = public_coordinates(loc.location_precision, loc.public_latitude, loc.public_longitude)
         if point:
             out["latitude"], out["longitude"] = point
-    out["languages"] = _languages(org, "location_id", lid)
+    out["languages"] = _languages(org, "location_id", lid, locale)
     return out
 
 
 def service_at_location(org: Organization, code: str, *, full: bool = True) -> dict[str, Any] | None:
     """The organization's service ``code`` at its location; None when the listing has no location object.
     ``full`` nests the location."""
-    place = location(org)
+    return _service_at_location(org, code, full, location(org))
+
+
+def _service_at_location(
+    org: Organization, code: str, full: bool, place: dict[str, Any] | None
+) -> dict[str, Any] | None:
     if place is None:
         return None
     sid = ids.service_id(org.uuid, code)
@@ -289,5 +330,6 @@ def service_at_location(org: Organization, code: str, *, full: bool = True) -> d
 
 def service_at_locations(org: Organization, *, full: bool = True) -> list[dict[str, Any]]:
     """Every service of the organization at its location (none for a hidden listing)."""
-    found = (service_at_location(org, code, full=full) for code in service_codes(org))
+    place = location(org)
+    found = (_service_at_location(org, code, full, place) for code in service_codes(org))
     return [s for s in found if s]

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -21,7 +22,7 @@ from ..api.views import SEARCH_ERRORS, error, search_error
 from ..organizations.public import public_organization_with_uuid
 from ..public_reads import public_blueprint
 from ..search import SearchParamError, SearchParams, parse_params
-from . import ids, lookup, mapping, queries
+from . import exporting, ids, lookup, mapping, queries
 
 bp = Blueprint("hsds", __name__)
 public_blueprint(bp)  # ETag, Last-Modified, 304 and CORS for every GET (directory/public_reads.py)
@@ -287,3 +288,34 @@ def taxonomy_term(id: str) -> Response | tuple[Response, int]:
     if found is None:
         return error(404, _("No taxonomy term has the id “%(id)s”.", id=id))
     return jsonify(mapping.taxonomy_term(*found))
+
+
+@bp.get("/export.zip")
+def export_package() -> Response | tuple[Response, int]:
+    """The whole published directory in HSDS's tabular form (a zip of CSV tables with a
+    ``datapackage.json``), names and labels in the reader's language, sent from disk.
+
+    A directory of up to ``EXPORT_BUILD_LIMIT`` listings is built here when the listings have changed
+    since the last package (see :func:`directory.hsds.exporting.current_package`). A larger one takes
+    minutes to build, longer than a worker may take to answer: ``flask export-hsds --refresh`` builds it on
+    a schedule, and this sends the newest package built (503 until there is one)."""
+    locale = str(get_locale() or "en")
+    if len(exporting.published_ids()) <= current_app.config["EXPORT_BUILD_LIMIT"]:
+        path = exporting.current_package(locale)
+    else:
+        found = exporting.latest_package(locale)
+        if found is None:
+            response, status = error(
+                503, _("The download of the whole directory is not ready yet. Please try again later.")
+            )
+            response.headers["Retry-After"] = "600"
+            return response, status
+        path = found
+    return send_file(
+        path,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"survivor-led-directory-hsds-{datetime.now(UTC).date().isoformat()}-{locale}.zip",
+        conditional=True,
+        max_age=0,
+    )
