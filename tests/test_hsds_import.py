@@ -185,6 +185,7 @@ def test_the_tabular_export_is_the_published_directory_in_the_specifications_tab
 ) -> None:
     make_org(name="Open Circle", focus=["micro-finance"], services=["training"], serves=["CM"])
     make_org(name="Draft Circle", status=ListingStatus.DRAFT)
+    make_org(name="=HYPERLINK(1) Circle")
     path = tmp_path / "directory.zip"
     _export(app, path, "--tabular")
     with zipfile.ZipFile(path) as package:
@@ -193,7 +194,8 @@ def test_the_tabular_export_is_the_published_directory_in_the_specifications_tab
         organizations = list(csv.DictReader(io.StringIO(package.read("organizations.csv").decode())))
         terms = list(csv.DictReader(io.StringIO(package.read("taxonomy_terms.csv").decode())))
         services = list(csv.DictReader(io.StringIO(package.read("services.csv").decode())))
-    assert [o["name"] for o in organizations] == ["Open Circle"]  # never a draft
+    # Never a draft; a cell a spreadsheet would run is neutralised.
+    assert [o["name"] for o in organizations] == ["Open Circle", "'=HYPERLINK(1) Circle"]
     assert {
         "organization",
         "service",
@@ -204,6 +206,7 @@ def test_the_tabular_export_is_the_published_directory_in_the_specifications_tab
     } <= names.keys()
     assert len(terms) == len({t["id"] for t in terms}) >= 20  # every published term, once
     assert services[0]["organization_id"] == organizations[0]["id"]
+    assert organizations[0]["id"] and not organizations[0]["id"].startswith("'")
     schema = json.loads((ROOT / "directory" / "hsds" / "schema" / "service.json").read_text())
     assert [f["name"] for f in names["service"]["schema"]["fields"]] == [
         key for key, value in schema["properties"].items() if value.get("type") not in ("array", "object")

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from ..spreadsheet import safe_cell
+
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 #: Objects reached from more than one place (many attributes name one term): written once, by id.
@@ -112,14 +114,15 @@ _EXTRA_NESTED = {"organization": (("services", "service"),)}
 
 
 def cell(value: Any) -> str:
-    """A value as CSV text: nothing for None, ``true``/``false``, numbers as JSON writes them."""
+    """A value as CSV text: nothing for None, ``true``/``false``, numbers as JSON writes them, and text
+    that a spreadsheet would run as a formula neutralised (:func:`directory.spreadsheet.safe_cell`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
         return json.dumps(value)
-    return str(value)
+    return safe_cell(str(value))
 
 
 class _Writer:
