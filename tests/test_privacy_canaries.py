@@ -9,14 +9,16 @@ model has no street address; when one is added, give it a canary in ``_plant``.
 
 To extend: add the address to ``PUBLIC_URLS`` (checked for an anonymous visitor) and, if the answer must
 be the same whoever asks (exports, searches), to ``SAME_FOR_EVERYONE`` too (also checked for a signed-in
-verified agency, which may see restricted contacts on a profile, and an admin). ``{slug}`` and ``{org_id}``
-are filled in with every planted listing, published or not (an unpublished one must answer without its
-data: 404).
+verified agency, which may see restricted contacts on a profile, and an admin). ``{slug}``, ``{org_id}``
+and ``{uuid}`` are filled in with every planted listing, published or not (an unpublished one must answer
+without its data: 404). A zip's tables are read unzipped.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +46,12 @@ SAME_FOR_EVERYONE = [
     "/api/v1/organizations?near=Douala&radius_km=2000&per_page=100",
     "/api/v1/organizations.geojson",
     "/api/v1/organizations.geojson?near=Douala&radius_km=2000",
+    # The HSDS API, whole objects, and the whole directory in HSDS's tabular form (its tables read unzipped).
+    "/hsds/organizations?full_service=true&per_page=100",
+    "/hsds/services?full=true&per_page=100",
+    "/hsds/service_at_locations?full=true&per_page=100",
+    "/hsds/organizations?search=listing&full=true&per_page=100",
+    "/hsds/export.zip",
 ]
 
 #: Everything an anonymous visitor may read.
@@ -54,6 +62,8 @@ PUBLIC_URLS = [
     "/organizations/{slug}",
     "/organizations/{slug}/report",
     "/api/v1/organizations/{slug}",
+    "/hsds/organizations/{uuid}?full_service=true",
+    "/hsds/services?organization_id={uuid}&full=true",
 ]
 
 #: Roles of tests/test_access_matrix.py who may see more than the public somewhere (profiles, admin pages).
@@ -169,7 +179,7 @@ def _urls(templates: list[str], listings: list[Organization]) -> Iterator[str]:
             yield template
             continue
         for org in listings:
-            yield template.format(slug=org.slug, org_id=org.id)
+            yield template.format(slug=org.slug, org_id=org.id, uuid=org.uuid)
 
 
 def _hits(client: FlaskClient, urls: Iterator[str], canaries: list[Canary]) -> list[str]:
@@ -179,7 +189,12 @@ def _hits(client: FlaskClient, urls: Iterator[str], canaries: list[Canary]) -> l
     for url in urls:
         response = client.get(url, headers={"Accept-Language": "en"})
         assert response.status_code in (200, 404), f"{url}: {response.status_code}"
-        text = response.get_data(as_text=True) + str(response.headers)
+        if response.mimetype == "application/zip":
+            with zipfile.ZipFile(io.BytesIO(response.get_data())) as package:
+                text = "".join(package.read(name).decode("utf-8") for name in package.namelist())
+        else:
+            text = response.get_data(as_text=True)
+        text += str(response.headers)
         found += [f"{url}: {m.group(0)!r} ({where[m.group(0)]})" for m in pattern.finditer(text)]
     return found
 
@@ -224,3 +239,19 @@ def test_exports_and_searches_show_trusted_people_only_the_public_data(
         profile = client.get("/organizations/listing-country", headers={"Accept-Language": "en"})
         assert "+237 6 55 66 77 88" in profile.get_data(as_text=True)
     assert _hits(client, _urls(SAME_FOR_EVERYONE, listings), canaries) == []
+
+
+def test_no_canary_reaches_the_command_line_exports(
+    app: Flask, planted: tuple[list[Organization], list[Canary]], tmp_path: Any
+) -> None:
+    """``flask export-hsds`` (JSON, and the tabular zip) writes what the public sees, nothing more."""
+    _listings, canaries = planted
+    pattern = re.compile("|".join(re.escape(c.value) for c in canaries))
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["export-hsds", str(tmp_path / "out.json")]).exit_code == 0
+    assert runner.invoke(args=["export-hsds", "--tabular", str(tmp_path / "out.zip")]).exit_code == 0
+    text = (tmp_path / "out.json").read_text(encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "out.zip") as package:
+        text += "".join(package.read(name).decode("utf-8") for name in package.namelist())
+    assert "Listing City" in text  # the published listings are there
+    assert [m.group(0) for m in pattern.finditer(text)] == []
