@@ -12,7 +12,8 @@ The same data as ``bench/http_bench.py`` (``bench/generate.py``'s CSV, imported 
    distinct 50-row pages of Datasette's JSON table view (``_next`` keyset at the same offsets).
 2. The whole directory as CSV: ``/organizations.csv`` (every listing; the search's CSV with no filter) and
    Datasette's streamed CSV of the table (``_stream=on``); time to the last byte, and bytes.
-3. The whole directory in HSDS's tabular form: ``/hsds/export.zip``, where the app serves it.
+3. The whole directory in HSDS's tabular form: ``flask export-hsds --refresh`` builds the package (timed,
+   with its peak memory, in its own process, as a scheduled job would), then ``/hsds/export.zip`` sends it.
 
 Worker memory: each gunicorn worker's peak resident memory (``VmHWM`` in ``/proc``) before and after each
 export; the increase is what the export added to the worker that served it.
@@ -59,6 +60,7 @@ def start_ours(database_url: str) -> tuple[subprocess.Popen, str]:
         "SEARCH_CACHE_MB": "0",
         "SECRET_KEY": "bench",
         "RATELIMIT_ENABLED": "0",
+        "LANGUAGES": "en",
     }
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -93,20 +95,20 @@ def workers(master: int) -> dict[int, dict[str, float]]:
     return found
 
 
-def timed_download(url: str) -> tuple[float, int, int]:
-    """Seconds to the last byte, the status, and the bytes received."""
+def timed_download(url: str) -> tuple[float, int, bytes]:
+    """Seconds to the last byte, the status, and the body."""
     started = time.perf_counter()
     status, body = fetch(url)
-    return time.perf_counter() - started, status, len(body)
+    return time.perf_counter() - started, status, body
 
 
 def export(master: int | None, url: str) -> dict[str, float]:
     """One full download; with ``master``, the most any worker's peak memory rose while it ran."""
     before = workers(master) if master else {}
-    seconds, status, size = timed_download(url)
+    seconds, status, body = timed_download(url)
     if status != 200:
         raise SystemExit(f"{status} from {url}")
-    result = {"s": seconds, "mb": size / 1e6}
+    result = {"s": seconds, "mb": len(body) / 1e6, "lines": body.count(b"\n")}
     if master:
         after = workers(master)
         result["worker_peak_rise_mb"] = max(
@@ -160,6 +162,22 @@ def main() -> None:
         flask("db", "upgrade", env=env)
         print(f"import: {flask('import-orgs', '--approve', str(csv_path), env=env):.1f} s")
 
+    env = {**os.environ, "DATABASE_URL": url, "LANGUAGES": "en"}
+    started = time.perf_counter()
+    refresh = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", str(BIN / "flask"), "--app", "wsgi", "export-hsds", "--refresh"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    peak_mb = int(refresh.stderr.strip().splitlines()[-1]) / 1024
+    print(
+        f"HSDS package built by flask export-hsds --refresh: {time.perf_counter() - started:.1f} s, "
+        f"peak memory {peak_mb:.0f} MB (one language)"
+    )
+
     last_page = args.rows // PER_PAGE
     rows: dict[str, list[str]] = {}
     for round_number in range(1, args.rounds + 1):
@@ -179,7 +197,8 @@ def main() -> None:
                 full = export(master, csv_url)
                 line = (
                     f"{server:9} pages c=1 {figures(single.all())}; c=8 {eight.rate():.0f}/s "
-                    f"{figures(eight.all())}; CSV {full['s']:.1f} s ({full['mb']:.0f} MB)"
+                    f"{figures(eight.all())}; CSV {full['s']:.1f} s ({full['mb']:.0f} MB, "
+                    f"{full['lines']:,} lines)"
                 )
                 if master:
                     line += (
