@@ -21,6 +21,7 @@ from .. import vocab
 from ..api.views import SEARCH_ERRORS, error, search_error
 from ..organizations.public import public_organization_with_uuid
 from ..public_reads import public_blueprint
+from ..ratelimits import limit_exports
 from ..search import SearchParamError, SearchParams, parse_params
 from . import exporting, ids, lookup, mapping, queries
 
@@ -291,6 +292,7 @@ def taxonomy_term(id: str) -> Response | tuple[Response, int]:
 
 
 @bp.get("/export.zip")
+@limit_exports
 def export_package() -> Response | tuple[Response, int]:
     """The whole published directory in HSDS's tabular form (a zip of CSV tables with a
     ``datapackage.json``), names and labels in the reader's language, sent from disk.
