@@ -9,6 +9,10 @@ os.environ.setdefault("DIRECTORY_WEB_ONLY", "1")
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("THREADS", "1"))
+# gthread, even with one thread: the worker keeps telling the master it is alive while a request runs, so a
+# long download (a whole search as CSV streams for a minute at 100,000 listings) is not killed after
+# `timeout` seconds as a sync worker would be; `timeout` still restarts a worker that is truly stuck.
+worker_class = os.environ.get("WORKER_CLASS", "gthread")
 timeout = int(os.environ.get("TIMEOUT", "30"))
 accesslog = "-"
 # Each worker builds its own search index on first use; nothing a worker keeps is needed by another

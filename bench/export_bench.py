@@ -25,6 +25,7 @@ import argparse
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ from bench.http_bench import (  # noqa: E402
 from bench.search_bench import flask, percentile  # noqa: E402
 
 PER_PAGE = 50
+EXPORTS = OUT / "exports"
 
 
 def start_ours(database_url: str) -> tuple[subprocess.Popen, str]:
@@ -61,6 +63,7 @@ def start_ours(database_url: str) -> tuple[subprocess.Popen, str]:
         "SECRET_KEY": "bench",
         "RATELIMIT_ENABLED": "0",
         "LANGUAGES": "en",
+        "EXPORT_FOLDER": str(EXPORTS),
     }
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -162,7 +165,8 @@ def main() -> None:
         flask("db", "upgrade", env=env)
         print(f"import: {flask('import-orgs', '--approve', str(csv_path), env=env):.1f} s")
 
-    env = {**os.environ, "DATABASE_URL": url, "LANGUAGES": "en"}
+    env = {**os.environ, "DATABASE_URL": url, "LANGUAGES": "en", "EXPORT_FOLDER": str(EXPORTS)}
+    shutil.rmtree(EXPORTS, ignore_errors=True)  # built from nothing, as after a change
     started = time.perf_counter()
     refresh = subprocess.run(
         ["/usr/bin/time", "-f", "%M", str(BIN / "flask"), "--app", "wsgi", "export-hsds", "--refresh"],

@@ -28,8 +28,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (a local test server)
+def _get(url: str, timeout: float = 10) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (a local test server)
         return response.read().decode()
 
 
@@ -95,3 +95,30 @@ def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, st
         db.session.commit()
         db.engine.dispose()
     assert all(json.loads(_get(url))["total"] == 0 for _ in range(20))
+
+
+def test_a_download_longer_than_the_timeout_is_not_cut_off() -> None:
+    """gunicorn as configured (gunicorn.conf.py) sends a streamed answer that takes longer than its
+    ``timeout`` whole: a worker busy sending is not taken for a stuck one (a sync worker would be killed
+    after ``TIMEOUT`` seconds and the download cut off)."""
+    port = _free_port()
+    env = {**os.environ, "TIMEOUT": "2", "WEB_CONCURRENCY": "1", "PORT": str(port)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "tests.slow_wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        body = _get(f"http://127.0.0.1:{port}/", timeout=30)
+        assert body.splitlines() == [f"line {n}" for n in range(4)]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

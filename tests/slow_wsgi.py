@@ -1,0 +1,16 @@
+"""A WSGI app for tests/test_processes.py: a download that streams for longer than gunicorn's timeout."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+SECONDS = 4
+
+
+def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterator[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    for second in range(SECONDS):
+        time.sleep(1)
+        yield f"line {second}\n".encode()
