@@ -61,12 +61,16 @@ def matching_ids(selection: Selection) -> list[int]:
     return found
 
 
-def load(org_ids: Iterable[int]) -> list[Organization]:
-    """These listings, in this order, with everything the mapping reads (one query per relation)."""
+def load(org_ids: Iterable[int], related: bool = True) -> list[Organization]:
+    """These listings, in this order, with everything the mapping reads (one query per relation); without
+    ``related``, only their own columns (all a brief organization reads)."""
     wanted = list(dict.fromkeys(org_ids))
     if not wanted:
         return []
-    found = {o.id: o for o in db.session.scalars(sa.select(Organization).where(Organization.id.in_(wanted)))}
+    query = sa.select(Organization).where(Organization.id.in_(wanted))
+    if not related:
+        query = query.options(sa.orm.lazyload("*"))
+    found = {o.id: o for o in db.session.scalars(query)}
     return [found[i] for i in wanted if i in found]
 
 

@@ -156,7 +156,7 @@ def organizations() -> Response | tuple[Response, int]:
         page_ids, total = _page(queries.matching_ids(queries.Selection(params, filters)), params)
         contents = [
             mapping.organization(org, full=full, full_service=full_service, profile_url=_profile_url)
-            for org in queries.load(page_ids)
+            for org in queries.load(page_ids, related=full)
         ]
         return queries.page_envelope(contents, total, params.page, params.per_page)
 
