@@ -401,6 +401,11 @@ def test_filters(client: FlaskClient, listings: dict[str, Organization]) -> None
         ids.service_id(hidden.uuid, "consulting"),
     }
     assert _ids(client, "/hsds/services?modified_after=2999-01-01T00:00:00%2B00:00") == []
+    # dates at the ends of the calendar, whose offset takes them beyond it in UTC (a 500 before), and
+    # RFC 3339's lowercase letters
+    assert len(_ids(client, "/hsds/services?modified_after=0001-01-01T00:00:00%2B01:00&per_page=100")) == 8
+    assert _ids(client, "/hsds/service_at_locations?modified_after=9999-12-31T23:59:59-01:00") == []
+    assert len(_ids(client, "/hsds/services?modified_after=2000-01-01t00:00:00z&per_page=100")) == 8
     assert _ids(client, "/hsds/organizations?search=Exact") == [exact.uuid]
     [whole] = client.get("/hsds/organizations?search=Exact&full_service=true").get_json()["contents"]
     assert whole["services"][0]["service_areas"] and whole["locations"]

@@ -9,6 +9,7 @@ same in every language.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,10 +32,22 @@ def openapi() -> Response:
     return Response(json.dumps(document(), ensure_ascii=False, indent=1), mimetype="application/json")
 
 
-def code_spans(text: str) -> Markup:
-    """``text`` with its `backticked` parts as ``<code>``, everything else escaped."""
-    parts = text.split("`")
+#: A field's name written without backticks (the HSDS schemas' descriptions say "the taxonomy_term ...").
+_IDENTIFIER = re.compile(r"\b([a-z]+_[a-z0-9_]+)\b")
+
+
+def _identifiers_as_code(text: str) -> Markup:
+    parts = _IDENTIFIER.split(text)
     return Markup("").join(Markup("<code>{}</code>").format(p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def code_spans(text: str) -> Markup:
+    """``text`` with its `backticked` parts, and the field names written as they are (``snake_case``), as
+    ``<code>``; everything else escaped."""
+    parts = text.split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(p) if i % 2 else _identifiers_as_code(p) for i, p in enumerate(parts)
+    )
 
 
 def type_label(schema: dict[str, Any]) -> str:
@@ -49,7 +62,9 @@ def type_label(schema: dict[str, Any]) -> str:
     labels = []
     for kind in [kinds] if isinstance(kinds, str) else kinds:
         if kind == "array":
-            labels.append(f"{type_label(schema.get('items', {}))}[]")
+            items = schema.get("items", {})
+            label = type_label(items)
+            labels.append(f"({label})[]" if "anyOf" in items else f"{label}[]")
         elif kind == "object" and isinstance(schema.get("additionalProperties"), dict):
             labels.append(f"{{string: {type_label(schema['additionalProperties'])}}}")
         else:
@@ -108,6 +123,8 @@ def _field(name: str, schema: dict[str, Any], required: bool, description: str, 
 
 @dataclass
 class Operation:
+    index: int  # its place on the page, from 1 (its anchor)
+    tag: str
     method: str
     path: str
     summary: str
@@ -137,6 +154,8 @@ def _operations(doc: dict[str, Any]) -> list[Operation]:
                 )
             found.append(
                 Operation(
+                    index=len(found) + 1,
+                    tag=op.get("tags", [""])[0],
                     method=method.upper(),
                     path=path,
                     summary=op.get("summary", ""),
@@ -148,14 +167,26 @@ def _operations(doc: dict[str, Any]) -> list[Operation]:
     return found
 
 
-def _schemas(doc: dict[str, Any]) -> list[tuple[str, Markup, list[Field]]]:
+@dataclass
+class SchemaEntry:
+    """A component schema, as the page shows it: the schemas whose fields it has too (``allOf``), and
+    its own fields."""
+
+    name: str
+    description: Markup
+    extends: list[str]
+    properties: list[Field]
+
+
+def _schemas(doc: dict[str, Any]) -> list[SchemaEntry]:
     found = []
     for name, schema in doc["components"]["schemas"].items():
         required = set(schema.get("required", []))
         properties = [
             _field(prop, sub, prop in required, "") for prop, sub in schema.get("properties", {}).items()
         ]
-        found.append((name, code_spans(schema.get("description", "")), properties))
+        extends = [type_label(part) for part in schema.get("allOf", []) if "$ref" in part]
+        found.append(SchemaEntry(name, code_spans(schema.get("description", "")), extends, properties))
     return found
 
 
@@ -168,7 +199,7 @@ def reference() -> str:
         "api_docs/reference.html",
         info=doc["info"],
         info_description=code_spans(doc["info"].get("description", "")),
-        tags=doc["tags"],
+        tags=[(tag["name"], code_spans(tag.get("description", ""))) for tag in doc["tags"]],
         operations=_operations(doc),
         schemas=_schemas(doc),
         short_enum=SHORT_ENUM,

@@ -79,7 +79,7 @@ NOT_MODIFIED = {
     "headers": {"ETag": _CACHE_HEADERS["ETag"]},
 }
 
-_CONDITIONAL_PARAMETERS = [
+CONDITIONAL_PARAMETERS = [
     {
         "name": "If-None-Match",
         "in": "header",
@@ -199,7 +199,7 @@ def search_parameters() -> list[dict[str, Any]]:
             },
         },
         LANG_PARAMETER,
-        *_CONDITIONAL_PARAMETERS,
+        *CONDITIONAL_PARAMETERS,
     ]
 
 
@@ -473,7 +473,7 @@ def api_v1_paths() -> Section:
                         "schema": {"type": "string", "minLength": 1, "maxLength": 140},
                     },
                     LANG_PARAMETER,
-                    *_CONDITIONAL_PARAMETERS,
+                    *CONDITIONAL_PARAMETERS,
                 ],
                 "responses": {
                     "200": ok("The profile.", ref("Organization")),
@@ -489,7 +489,7 @@ def api_v1_paths() -> Section:
                 "tags": ["directory"],
                 "summary": "Every language by name",
                 "description": "The languages a listing can name (ISO 639 codes), by name in `lang`.",
-                "parameters": [LANG_PARAMETER, *_CONDITIONAL_PARAMETERS],
+                "parameters": [LANG_PARAMETER, *CONDITIONAL_PARAMETERS],
                 "responses": {
                     "200": ok("The languages.", ref("Languages")),
                     "304": NOT_MODIFIED,
@@ -501,11 +501,23 @@ def api_v1_paths() -> Section:
     return paths, api_v1_schemas()
 
 
+def hsds_paths() -> Section:
+    """The HSDS API's section (built in :mod:`directory.hsds.openapi`, which uses this module's helpers)."""
+    from ..hsds.openapi import hsds_paths as build
+
+    return build()
+
+
 #: The document's sections, in order: (tag, its description, the function building its paths and
-#: schemas). The HSDS API adds its own line here.
+#: schemas).
 SECTIONS: list[tuple[str, str, Callable[[], Section]]] = [
     ("directory", "The directory's own JSON API (`/api/v1`): search, map, profiles.", api_v1_paths),
-    # ("hsds", "Open Referral HSDS 3.0 (`/hsds`)", hsds_paths),  <- the HSDS API goes here
+    (
+        "hsds",
+        "Open Referral HSDS 3.0 (`/hsds`): the same public listings as organizations, services, services "
+        "at locations and taxonomy terms, in the official HSDS schemas (`HSDS_...`).",
+        hsds_paths,
+    ),
 ]
 
 

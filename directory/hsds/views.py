@@ -112,13 +112,18 @@ def _modified_after() -> datetime | None:
     if not raw:
         return None
     try:
-        when = datetime.fromisoformat(raw)
+        when = datetime.fromisoformat(raw.upper())  # RFC 3339 allows a lowercase "t" and "z"
     except ValueError:
         raise SearchParamError(
             "modified_after",
             _("%(name)s must be a date and time such as 2026-01-31T00:00:00Z.", name="modified_after"),
         ) from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 or 9999-12-31T23:59-01:00: beyond what UTC can hold
+        return None if when.year == 1 else datetime.max.replace(tzinfo=UTC)
 
 
 def _profile_url(slug: str) -> str:
