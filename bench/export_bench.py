@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import shutil
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -41,10 +39,10 @@ BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
 from bench.http_bench import (  # noqa: E402
-    build_datasette_db,
     drive,
     fetch,
     free_port,
+    prepare_data,
     start_datasette,
     wait_for,
 )
@@ -166,19 +164,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the CSV and databases in bench/out")
     args = parser.parse_args()
     rng = random.Random(11)
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}; {args.rows} listings, {args.rounds} rounds"
-    )
-    from bench.generate import generate
-
-    csv_path = OUT / f"orgs-{args.rows}.csv"
-    if not (args.keep and csv_path.exists()):
-        generate(csv_path, args.rows)
-    ds_path = OUT / "bench.db"
-    if not (args.keep and ds_path.exists()):
-        build_datasette_db(csv_path, ds_path)
+    csv_path, ds_path = prepare_data(args.rows, args.keep, f"; {args.rows} listings, {args.rounds} rounds")
     db_path = OUT / f"export-{args.rows}.sqlite3"
     url = f"sqlite:///{db_path}"
     if not (args.keep and db_path.exists()):

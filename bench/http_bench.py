@@ -234,6 +234,25 @@ def worker_rss_mb(master: int) -> list[float]:
     return sorted(found)
 
 
+def prepare_data(rows: int, keep: bool, about: str = "") -> tuple[Path, Path]:
+    """Print the machine; write the import CSV of ``rows`` listings (``bench/generate.py``) and load it
+    into Datasette's database, unless ``keep`` and they exist. Returns (the CSV, Datasette's database)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}{about}"
+    )
+    from bench.generate import generate
+
+    csv_path = OUT / f"orgs-{rows}.csv"
+    if not (keep and csv_path.exists()):
+        generate(csv_path, rows)
+    ds_path = OUT / "bench.db"  # Datasette names the database after the file: /bench/...
+    if not (keep and ds_path.exists()):
+        print(f"datasette database built in {build_datasette_db(csv_path, ds_path):.1f} s")
+    return csv_path, ds_path
+
+
 # --- load ------------------------------------------------------------------------------------------
 
 
@@ -397,20 +416,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse an existing CSV and SQLite databases")
     args = parser.parse_args()
     rng = random.Random(1)
-    OUT.mkdir(parents=True, exist_ok=True)
-    print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
-
-    from bench.generate import generate
-
-    csv_path = OUT / f"orgs-{args.rows}.csv"
-    if not (args.keep and csv_path.exists()):
-        generate(csv_path, args.rows)
-    ds_path = OUT / "bench.db"  # Datasette names the database after the file: /bench/...
-    if not (args.keep and ds_path.exists()):
-        print(f"datasette database built in {build_datasette_db(csv_path, ds_path):.1f} s")
+    csv_path, ds_path = prepare_data(args.rows, args.keep)
 
     results: dict = {"rows": args.rows, "cache": not args.no_cache}
     server, base = start_datasette(ds_path)

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,31 @@ def _get(url: str, timeout: float = 10) -> str:
         return response.read().decode()
 
 
+@contextmanager
+def _gunicorn(app: str, **env: str) -> Iterator[str]:
+    """gunicorn with gunicorn.conf.py serving ``app`` (with these environment variables) while the block
+    runs; yields its base URL once it accepts connections."""
+    port = _free_port()
+    server = subprocess.Popen(  # noqa: S603 (the tests' own WSGI app names)
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
+        cwd=ROOT,
+        env={**os.environ, **env, "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 @pytest.fixture
 def served(
     databases: Any, tmp_path: Path, app_config: Callable[[str, Path], dict[str, Any]]
@@ -52,33 +78,8 @@ def served(
         )
         db.session.commit()
         db.engine.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "SECRET_KEY": "test",
-        "WEB_CONCURRENCY": "2",
-        "PORT": str(port),
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                _get(base + "/api/v1/organizations?per_page=1")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with _gunicorn("wsgi:app", DATABASE_URL=url, SECRET_KEY="test", WEB_CONCURRENCY="2") as base:
         yield base, url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, str]) -> None:
@@ -101,24 +102,6 @@ def test_a_download_longer_than_the_timeout_is_not_cut_off() -> None:
     """gunicorn as configured (gunicorn.conf.py) sends a streamed answer that takes longer than its
     ``timeout`` whole: a worker busy sending is not taken for a stuck one (a sync worker would be killed
     after ``TIMEOUT`` seconds and the download cut off)."""
-    port = _free_port()
-    env = {**os.environ, "TIMEOUT": "2", "WEB_CONCURRENCY": "1", "PORT": str(port)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "tests.slow_wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        body = _get(f"http://127.0.0.1:{port}/", timeout=30)
-        assert body.splitlines() == [f"line {n}" for n in range(4)]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with _gunicorn("tests.slow_wsgi:app", TIMEOUT="2", WEB_CONCURRENCY="1") as base:
+        body = _get(base + "/", timeout=30)
+    assert body.splitlines() == [f"line {n}" for n in range(4)]
