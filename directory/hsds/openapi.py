@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -35,9 +34,8 @@ from ..api.openapi import (
     ref,
 )
 from ..search.params import MAX_PAGE
-from . import ids, mapping
+from . import SCHEMA_DIR, ids, mapping
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
 PREFIX = "HSDS_"
 
 #: Keywords of the HSDS files that are data-package or documentation metadata, not JSON Schema.

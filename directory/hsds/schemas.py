@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -21,7 +20,8 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_DIR = Path(__file__).parent / "schema"
+from . import SCHEMA_DIR
+
 #: Where the HSDS documents say the schemas live; only used as names here.
 BASE_URI = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 

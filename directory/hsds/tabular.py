@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..spreadsheet import safe_cell
-
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+from . import SCHEMA_DIR
 
 #: Objects reached from more than one place (many attributes name one term): written once, by id.
 SHARED = ("taxonomy_term", "taxonomy")
