@@ -25,6 +25,7 @@ mark and drop it.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -75,11 +76,18 @@ def _location(profile: Row) -> Row:
     }
 
 
-def _terms(profile: Row) -> Row:
+@functools.lru_cache(maxsize=1024)
+def _label(language: str, taxonomy: str, code: str) -> str:
+    """A term's label in ``language``, the page's (the cache's key): looked up once per export, not once
+    per row (a translation lookup costs more than the rest of a cell)."""
+    return vocab.label(taxonomy, code)
+
+
+def _terms(profile: Row, language: str) -> Row:
     out: Row = {}
     for taxonomy, (codes, labels, key) in _TERM_COLUMNS.items():
         out[codes] = _joined(profile[key])
-        out[labels] = _joined(vocab.label(taxonomy, code) for code in profile[key])
+        out[labels] = _joined(_label(language, taxonomy, code) for code in profile[key])
     return out
 
 
@@ -101,7 +109,7 @@ def public_row(org: Organization, language: str) -> Row:
         "email": profile["email"],
         "phone": profile["phone"],
         **_location(profile),
-        **_terms(profile),
+        **_terms(profile, language),
         "languages": _joined(profile["languages"]),
         "language_names": _joined(regions.language_name(code, language) for code in profile["languages"]),
         "service_areas": _joined(profile["service_areas"]),
