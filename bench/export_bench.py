@@ -38,13 +38,12 @@ OUT = ROOT / "bench" / "out"
 BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
+from bench import http_bench  # noqa: E402
 from bench.http_bench import (  # noqa: E402
     drive,
     fetch,
-    free_port,
     prepare_data,
     start_datasette,
-    wait_for,
 )
 from bench.search_bench import flask, percentile  # noqa: E402
 
@@ -54,27 +53,9 @@ EXPORTS = OUT / "exports"
 
 def start_ours(database_url: str) -> tuple[subprocess.Popen, str]:
     """gunicorn as deployed (gunicorn.conf.py), with the result cache off: every page is computed."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "SEARCH_CACHE_MB": "0",
-        "SECRET_KEY": "bench",
-        "RATELIMIT_ENABLED": "0",
-        "LANGUAGES": "en",
-        "EXPORT_FOLDER": str(EXPORTS),
-    }
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return http_bench.start_ours(
+        database_url, True, "/hsds/", RATELIMIT_ENABLED="0", LANGUAGES="en", EXPORT_FOLDER=str(EXPORTS)
     )
-    base = f"http://127.0.0.1:{port}"
-    wait_for(base + "/hsds/")
-    return server, base
 
 
 def workers(master: int) -> dict[int, dict[str, float]]:

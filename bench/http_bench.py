@@ -108,7 +108,11 @@ def wait_for(url: str, seconds: float = 120) -> None:
     raise SystemExit(f"server did not answer: {url}")
 
 
-def start_ours(database_url: str, no_cache: bool) -> tuple[subprocess.Popen, str]:
+def start_ours(
+    database_url: str, no_cache: bool, ready: str = "/api/v1/organizations?per_page=1", **settings: str
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn with gunicorn.conf.py on a free port (``settings``: more environment variables); returns
+    once ``ready`` answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -116,6 +120,7 @@ def start_ours(database_url: str, no_cache: bool) -> tuple[subprocess.Popen, str
         "PORT": str(port),
         **({"SEARCH_CACHE_MB": "0"} if no_cache else {}),
         "SECRET_KEY": "bench",
+        **settings,
     }
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
@@ -125,7 +130,7 @@ def start_ours(database_url: str, no_cache: bool) -> tuple[subprocess.Popen, str
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_for(base + "/api/v1/organizations?per_page=1")
+    wait_for(base + ready)
     return server, base
 
 

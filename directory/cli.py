@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from .audit.services import OPERATOR, record
 from .extensions import db
 from .geo import get_geo
-from .organizations.importing import ImportFileError, demo_inputs, import_rows, read_csv
+from .organizations.importing import ImportFileError, ImportReport, demo_inputs, import_rows, read_csv
 from .organizations.models import ListingStatus, Organization
 from .organizations.services import create_organization, find_same_organization, terms_by_code
 
@@ -67,8 +67,14 @@ def import_orgs(file: click.File, approve: bool) -> None:
         },
     )
     db.session.commit()
-    for line, reason in report.errors:
-        click.echo(f"line {line}: {reason}", err=True)
+    _echo_report(report, "line")
+
+
+def _echo_report(report: ImportReport, unit: str) -> None:
+    """What an import did: each bad record (by its ``unit``: line, organization) on stderr, then the
+    counts."""
+    for position, reason in report.errors:
+        click.echo(f"{unit} {position}: {reason}", err=True)
     if "approved-without-flag" in report.notes:
         click.echo("Rows marked approved were imported as pending: pass --approve to publish.")
     click.echo(
@@ -229,21 +235,14 @@ def restore_command(path: Path, force: bool) -> None:
 @with_appcontext
 def import_hsds(file: click.File, approve: bool) -> None:
     """Import organizations from an HSDS 3.0 JSON export (see README, "Data in and out")."""
-    from .hsds.importing import ImportFileError as HsdsFileError
     from .hsds.importing import import_organizations, read_document
 
     gazetteer = get_geo().gazetteer.ensure_built()
     try:
         records = read_document(file.read())  # type: ignore[attr-defined]
-    except HsdsFileError as exc:
+    except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    report = import_organizations(records, gazetteer, approve=approve)
-    for position, reason in report.errors:
-        click.echo(f"organization {position}: {reason}", err=True)
-    click.echo(
-        f"Imported {report.created}, skipped {report.skipped_existing} already in the directory, "
-        f"{len(report.errors)} with errors."
-    )
+    _echo_report(import_organizations(records, gazetteer, approve=approve), "organization")
 
 
 @click.command("export-hsds")

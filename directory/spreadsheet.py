@@ -12,6 +12,7 @@ run).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 #: What a spreadsheet never reads as text at the start of a cell.
 ALWAYS_NEUTRALISED = ("=", "@", "\t", "\r")
@@ -38,3 +39,13 @@ def safe_cell(text: str) -> str:
     if text[0] in "+-" and not is_number_or_phone(text):
         return TEXT_PREFIX + text
     return text
+
+
+def cell(value: Any) -> str:
+    """Any value as a CSV cell: empty for None, ``true``/``false``, numbers as Python writes them, text
+    made safe (:func:`safe_cell`; a number or phone number is left as it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return safe_cell(str(value))

@@ -43,6 +43,42 @@ def emailed(app: Flask, to: str, path: str) -> tuple[str, str]:
     raise AssertionError(f"no mail to {to} with a {path} link")
 
 
+def live_app(databases: Any, folder: Path, app_config: Callable[[str, Path], dict[str, Any]]) -> Flask:
+    """An app on a committed database of its own (other threads serve it), answering at any address."""
+    config = app_config(databases.create(folder), folder)
+    config.pop("SERVER_NAME")
+    return create_app(config)
+
+
+def verified_agency_member(app: Flask, agency_name: str, email: str, password: str) -> int:
+    """A verified (Kenyan, government) agency with one member who signs in with ``email`` and
+    ``password``; returns the agency's id."""
+    from directory.accounts.models import Role, User
+    from directory.accounts.passwords import hash_password
+    from directory.agencies.models import Agency, AgencyStatus, AgencyType
+
+    with app.app_context():
+        agency = Agency(
+            name=agency_name,
+            agency_type=AgencyType.GOVERNMENT,
+            country_code="KE",
+            status=AgencyStatus.VERIFIED,
+        )
+        db.session.add(agency)
+        db.session.flush()
+        db.session.add(
+            User(
+                email=email,
+                password_hash=hash_password(password),
+                display_name="Officer",
+                role=Role.AGENCY_MEMBER,
+                agency_id=agency.id,
+            )
+        )
+        db.session.commit()
+        return agency.id
+
+
 @pytest.fixture(scope="module")
 def app_for_live(
     databases: Any,
@@ -50,11 +86,8 @@ def app_for_live(
     app_config: Callable[[str, Path], dict[str, Any]],
 ) -> Flask:
     """An app on a committed database of its own, with the demo data and CSRF protection on."""
-    folder = tmp_path_factory.mktemp("live")
-    config = app_config(databases.create(folder), folder)
-    config.pop("SERVER_NAME")
-    config["WTF_CSRF_ENABLED"] = True  # the browser sends the real tokens
-    app: Flask = create_app(config)
+    app = live_app(databases, tmp_path_factory.mktemp("live"), app_config)
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser sends the real tokens
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     return app

@@ -24,7 +24,7 @@ import pytest
 from flask import Flask
 
 from . import test_access_matrix as matrix
-from .browser_support import serving
+from .browser_support import serving, verified_agency_member
 from .conftest import ON_POSTGRESQL, ROOT
 from .test_access_matrix import MATRIX, ROLES, _client
 
@@ -222,32 +222,12 @@ def test_search_profile_and_request_with_the_keyboard_only(
     sends a partnership request. Every element focused on the way shows its focus."""
     import sqlalchemy as sa
 
-    from directory.accounts.models import Role, User
-    from directory.accounts.passwords import hash_password
-    from directory.agencies.models import Agency, AgencyStatus, AgencyType
     from directory.extensions import db
     from directory.partnerships.models import PartnershipRequest
 
-    with app_for_live.app_context():
-        agency = Agency(
-            name="Keyboard Ministry",
-            agency_type=AgencyType.GOVERNMENT,
-            country_code="KE",
-            status=AgencyStatus.VERIFIED,
-        )
-        db.session.add(agency)
-        db.session.flush()
-        agency_id = agency.id
-        db.session.add(
-            User(
-                email="officer.keyboard@example.org",
-                password_hash=hash_password("velvet kiln meadow orbit"),
-                display_name="Officer",
-                role=Role.AGENCY_MEMBER,
-                agency_id=agency.id,
-            )
-        )
-        db.session.commit()
+    agency_id = verified_agency_member(
+        app_for_live, "Keyboard Ministry", "officer.keyboard@example.org", "velvet kiln meadow orbit"
+    )
     page = new_context(java_script_enabled=True, viewport={"width": 1280, "height": 900}).new_page()
     keys = Keyboard(page)
     page.goto(live_server + "/login")

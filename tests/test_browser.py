@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from .browser_support import emailed, watch_csp
+from .browser_support import emailed, verified_agency_member, watch_csp
 
 pytestmark = pytest.mark.browser
 
@@ -183,30 +183,9 @@ def test_an_organization_registers_is_approved_and_edits_under_review(
 
 def test_a_verified_agency_checks_and_sends_a_request(page, live_server: str, app_for_live: Flask) -> None:
     """The request form in the browser: the check shows findings, then the request is sent."""
-    with app_for_live.app_context():
-        from directory.accounts.models import Role, User
-        from directory.accounts.passwords import hash_password
-        from directory.agencies.models import Agency, AgencyStatus, AgencyType
-        from directory.extensions import db
-
-        agency = Agency(
-            name="Browser Ministry",
-            agency_type=AgencyType.GOVERNMENT,
-            country_code="KE",
-            status=AgencyStatus.VERIFIED,
-        )
-        db.session.add(agency)
-        db.session.flush()
-        db.session.add(
-            User(
-                email="officer.browser@example.org",
-                password_hash=hash_password("velvet kiln meadow orbit"),
-                display_name="Officer",
-                role=Role.AGENCY_MEMBER,
-                agency_id=agency.id,
-            )
-        )
-        db.session.commit()
+    verified_agency_member(
+        app_for_live, "Browser Ministry", "officer.browser@example.org", "velvet kiln meadow orbit"
+    )
     page.goto(live_server + "/login")
     page.fill("#email", "officer.browser@example.org")
     page.fill("#password", "velvet kiln meadow orbit")

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from directory import create_app
 from directory.extensions import db
 from directory.geo import get_geo
 from directory.organizations.models import ListingStatus, LocationPrecision
 from directory.organizations.services import OrganizationInput, create_organization
+
+from .browser_support import live_app
 
 # The live server, the browser and the CSP watch come from tests/browser_support.py (live_server uses
 # the app_for_live below).
@@ -42,10 +43,7 @@ def app_for_live(
     tmp_path_factory: pytest.TempPathFactory,
     app_config: Callable[[str, Path], dict[str, Any]],
 ) -> Flask:
-    folder = tmp_path_factory.mktemp("live-map")
-    config = app_config(databases.create(folder), folder)
-    config.pop("SERVER_NAME")
-    app: Flask = create_app(config)
+    app = live_app(databases, tmp_path_factory.mktemp("live-map"), app_config)
     with app.app_context():
         gazetteer = get_geo().gazetteer
         for name, country, city, precision, point in LISTINGS:

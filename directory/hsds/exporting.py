@@ -20,35 +20,31 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..extensions import db
+from ..organizations.export import published_batches
 from ..organizations.models import ListingStatus, Organization
 from ..search.index import current_generation
-from . import mapping, queries, tabular
+from . import mapping, tabular
+from .mapping import ProfileUrl
 
-#: Listings loaded at a time.
-BATCH = 500
-
-#: A function giving a published profile's address for its slug (None: no ``uri`` is sent).
-ProfileUrl = Callable[[str], str] | None
+_PUBLISHED = Organization.status == ListingStatus.APPROVED
 
 
 def published_ids() -> list[int]:
     """The published listings, oldest first (a stable order: an export made twice lists them alike)."""
-    return list(
-        db.session.scalars(
-            sa.select(Organization.id)
-            .where(Organization.status == ListingStatus.APPROVED)
-            .order_by(Organization.id)
-        )
-    )
+    return list(db.session.scalars(sa.select(Organization.id).where(_PUBLISHED).order_by(Organization.id)))
+
+
+def published_count() -> int:
+    """How many listings are published."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(_PUBLISHED)) or 0
 
 
 def organizations(profile_url: ProfileUrl = None) -> Iterator[dict[str, Any]]:
-    """Every published listing as a whole HSDS organization (whole services nested), a batch at a time."""
-    wanted = published_ids()
-    for start in range(0, len(wanted), BATCH):
-        for org in queries.load(wanted[start : start + BATCH]):
+    """Every published listing as a whole HSDS organization (whole services nested), read a batch at a
+    time as the search CSV reads them (:func:`~directory.organizations.export.published_batches`)."""
+    for batch in published_batches(published_ids()):
+        for org in batch:
             yield mapping.organization(org, full=True, full_service=True, profile_url=profile_url)
-        db.session.expunge_all()  # this batch's rows are not needed again
 
 
 def write_json(out: IO[str], profile_url: ProfileUrl = None) -> int:

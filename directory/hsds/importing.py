@@ -39,7 +39,7 @@ from .. import vocab
 from ..audit.services import OPERATOR, record
 from ..extensions import db
 from ..geo import Gazetteer, normalize_name
-from ..organizations.importing import ImportReport, summary_from
+from ..organizations.importing import ImportFileError, ImportReport, summary_from
 from ..organizations.models import ListingStatus, Location, LocationPrecision, Organization, Visibility
 from ..organizations.services import (
     ListingValidationError,
@@ -48,14 +48,10 @@ from ..organizations.services import (
     terms_by_code,
     validate_input,
 )
-from . import ids
+from . import mapping
 
 #: A point this close (in degrees) to the town's gazetteer point is that point.
 SAME_POINT = 1e-6
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read as HSDS."""
 
 
 class RecordError(ValueError):
@@ -89,22 +85,6 @@ def read_document(text: str) -> list[Any]:
 
 
 @functools.cache
-def _known_terms() -> dict[str, tuple[str, str]]:
-    """Our taxonomy terms by their HSDS id: (taxonomy, slug)."""
-    return {
-        ids.taxonomy_term_id(name, code): (name, code)
-        for name, terms in vocab.TAXONOMIES.items()
-        for code in terms
-    }
-
-
-@functools.cache
-def _taxonomies() -> dict[str, str]:
-    """Our taxonomies by their HSDS id."""
-    return {ids.taxonomy_id(name): name for name in vocab.TAXONOMIES}
-
-
-@functools.cache
 def _generic_descriptions() -> frozenset[str]:
     """The sentence the mapping sends for a listing with no description, in every language."""
     from flask import current_app
@@ -122,9 +102,9 @@ def _term(attribute: Any) -> tuple[str, str] | str | None:
         return None
     term = attribute.get("taxonomy_term") if isinstance(attribute.get("taxonomy_term"), dict) else {}
     term_id = str(attribute.get("taxonomy_term_id") or term.get("id") or "").lower()
-    if term_id in _known_terms():
-        return _known_terms()[term_id]
-    taxonomy = _taxonomies().get(str(term.get("taxonomy_id") or "").lower())
+    if term_id in mapping.terms_by_id():
+        return mapping.terms_by_id()[term_id]
+    taxonomy = mapping.taxonomies_by_id().get(str(term.get("taxonomy_id") or "").lower())
     code = str(term.get("code") or "")
     if taxonomy and code in vocab.TAXONOMIES[taxonomy]:
         return taxonomy, code

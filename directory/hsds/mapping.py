@@ -107,6 +107,18 @@ def taxonomy_terms() -> list[tuple[str, str]]:
     return [(name, code) for name, terms in vocab.TAXONOMIES.items() for code in terms]
 
 
+@functools.cache
+def terms_by_id() -> dict[str, tuple[str, str]]:
+    """Every term we publish by its HSDS id: (taxonomy, slug)."""
+    return {ids.taxonomy_term_id(name, code): (name, code) for name, code in taxonomy_terms()}
+
+
+@functools.cache
+def taxonomies_by_id() -> dict[str, str]:
+    """Every taxonomy we publish by its HSDS id."""
+    return {ids.taxonomy_id(name): name for name in vocab.TAXONOMIES}
+
+
 def _attribute(link: str, entity: str, name: str, code: str, locale: str) -> dict[str, Any]:
     term = ids.taxonomy_term_id(name, code)
     return {

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..spreadsheet import safe_cell
+from ..spreadsheet import cell  # every cell, in every CSV the directory writes
 from . import SCHEMA_DIR
 
 #: Objects reached from more than one place (many attributes name one term): written once, by id.
@@ -110,18 +110,6 @@ def tables() -> dict[str, Table]:
 #: What an organization holds that its own schema file leaves to the services' table (the compiled
 #: organization schema nests them).
 _EXTRA_NESTED = {"organization": (("services", "service"),)}
-
-
-def cell(value: Any) -> str:
-    """A value as CSV text: nothing for None, ``true``/``false``, numbers as JSON writes them, and text
-    that a spreadsheet would run as a formula neutralised (:func:`directory.spreadsheet.safe_cell`)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return safe_cell(str(value))
 
 
 class _Writer:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
@@ -31,16 +30,6 @@ public_blueprint(bp)  # ETag, Last-Modified, 304 and CORS for every GET (directo
 # The routes' ``<id>`` is the specification's own name for the path parameter.
 
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
-
-
-@cache
-def _terms_by_id() -> dict[str, tuple[str, str]]:
-    return {ids.taxonomy_term_id(name, code): (name, code) for name, code in mapping.taxonomy_terms()}
-
-
-@cache
-def _taxonomies_by_id() -> dict[str, str]:
-    return {ids.taxonomy_id(name): name for name in vocab.TAXONOMIES}
 
 
 def _flag(name: str) -> bool:
@@ -90,13 +79,13 @@ def _term_filter() -> tuple[dict[str, tuple[str, ...]], tuple[str, ...] | None]:
     codes: tuple[str, ...] | None = None
     taxonomy_uuid = _uuid_param("taxonomy_id")
     if taxonomy_uuid is not None:
-        name = _taxonomies_by_id().get(taxonomy_uuid)
+        name = mapping.taxonomies_by_id().get(taxonomy_uuid)
         if name is None:
             raise SearchParamError("taxonomy_id", _("No taxonomy has the id “%(id)s”.", id=taxonomy_uuid))
         filters[name] = tuple(vocab.TAXONOMIES[name])
     term_uuid = _uuid_param("taxonomy_term_id")
     if term_uuid is not None:
-        found = _terms_by_id().get(term_uuid)
+        found = mapping.terms_by_id().get(term_uuid)
         if found is None:
             raise SearchParamError(
                 "taxonomy_term_id", _("No taxonomy term has the id “%(id)s”.", id=term_uuid)
@@ -258,7 +247,7 @@ def taxonomies() -> Response | tuple[Response, int]:
 @bp.get("/taxonomies/<id>")
 def taxonomy(id: str) -> Response | tuple[Response, int]:
     """One taxonomy."""
-    name = _taxonomies_by_id().get(id.lower())
+    name = mapping.taxonomies_by_id().get(id.lower())
     if name is None:
         return error(404, _("No taxonomy has the id “%(id)s”.", id=id))
     return jsonify(mapping.taxonomy(name))
@@ -290,7 +279,7 @@ def taxonomy_terms() -> Response | tuple[Response, int]:
 @bp.get("/taxonomy_terms/<id>")
 def taxonomy_term(id: str) -> Response | tuple[Response, int]:
     """One taxonomy term, with its taxonomy."""
-    found = _terms_by_id().get(id.lower())
+    found = mapping.terms_by_id().get(id.lower())
     if found is None:
         return error(404, _("No taxonomy term has the id “%(id)s”.", id=id))
     return jsonify(mapping.taxonomy_term(*found))
@@ -307,7 +296,7 @@ def export_package() -> Response | tuple[Response, int]:
     minutes to build, longer than a worker may take to answer: ``flask export-hsds --refresh`` builds it on
     a schedule, and this sends the newest package built (503 until there is one)."""
     locale = str(get_locale() or "en")
-    if len(exporting.published_ids()) <= current_app.config["EXPORT_BUILD_LIMIT"]:
+    if exporting.published_count() <= current_app.config["EXPORT_BUILD_LIMIT"]:
         path = exporting.current_package(locale)
     else:
         found = exporting.latest_package(locale)

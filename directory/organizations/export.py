@@ -35,7 +35,7 @@ from flask import url_for
 
 from .. import regions, vocab
 from ..extensions import db
-from ..spreadsheet import safe_cell
+from ..spreadsheet import cell
 from .models import ListingStatus, Organization
 from .public import profile_json, visible_contacts
 
@@ -154,15 +154,6 @@ COLUMNS: tuple[str, ...] = (
     "last_modified",
     "is_demo",
 )
-
-
-def cell(value: Any) -> str:
-    """A value as a CSV cell: empty for none, ``true``/``false``, numbers as written, text made safe."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return safe_cell(str(value))
 
 
 def published_batches(ids: list[int], size: int | None = None) -> Iterator[list[Organization]]:
