@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization
-from directory.search.engine import Matches, ResultCache
 from tests.conftest import ON_POSTGRESQL
 
 
@@ -215,28 +213,6 @@ def test_only_changes_the_public_sees_make_processes_rebuild(
     db.session.commit()
     assert current_generation(db.session) == before + 1
     assert api(client, q="changed words")["total"] == 1  # and the full text followed
-
-
-def test_the_result_cache_is_bounded_in_bytes() -> None:
-    cache = ResultCache(max_bytes=10_000)
-    for i in range(10):
-        cache.put(("text", i), Matches(np.arange(500, dtype=np.int64), None))  # 4,000 bytes each
-    assert cache.get(("text", 9)) is not None and cache.get(("text", 8)) is not None
-    assert cache.get(("text", 0)) is None
-
-
-def test_the_cache_can_be_turned_off() -> None:
-    cache = ResultCache(max_bytes=0)
-    cache.put(("text", 1), Matches(np.arange(5, dtype=np.int64), None))
-    assert cache.get(("text", 1)) is None
-
-
-def test_the_cache_size_comes_from_the_configuration(app: Flask) -> None:
-    from directory.search import get_engine
-
-    app.config["SEARCH_CACHE_MB"] = 3
-    app.extensions.pop("search", None)
-    assert get_engine().cache.max_bytes == 3 * 1024 * 1024
 
 
 def test_a_change_made_by_another_process_is_seen(

@@ -2,8 +2,9 @@
 
 ``search(params)`` runs a checked :class:`SearchParams` against the current database and returns
 :class:`SearchResults` (one page, with facets); ``search_all(params)`` returns every match's id, for the
-map. The text rules live in :mod:`.text`, the database-specific full-text part in
-:mod:`.backends`, the per-process facet index in :mod:`.index`.
+map. The text rules live in :mod:`.text`, the relevance rule in :mod:`.scoring`, the in-memory index of
+the public listings in :mod:`.index` and :mod:`.postings`, and the database-specific part (reading back
+the stored full-text documents) in :mod:`.backends`.
 """
 
 from __future__ import annotations
@@ -42,8 +43,7 @@ def get_engine() -> SearchEngine:
     """This process's search engine for the current app (created on first use)."""
     engine = current_app.extensions.get("search")
     if engine is None:
-        cache_bytes = int(current_app.config.get("SEARCH_CACHE_MB", 16)) * 1024 * 1024
-        engine = current_app.extensions.setdefault("search", SearchEngine(cache_bytes))
+        engine = current_app.extensions.setdefault("search", SearchEngine())
     return engine
 
 

@@ -1,107 +1,153 @@
-"""Database-specific parts of search: full-text matching, with FTS5 on SQLite and tsvector on PostgreSQL.
+"""Database-specific parts of search: reading back the full-text documents each database keeps.
 
-A backend answers one question: which organization ids match a :class:`~.text.TextQuery`, with a
-relevance score (lower is better) when asked. Everything else (filters, facets, proximity, sorting) is
-shared.
+:mod:`.sync` writes each organization's tokens in the same transaction as the listing: on SQLite into an
+FTS5 table (one column per field), on PostgreSQL as a ``tsvector`` (one weight letter per field). A
+backend reads them back as each field's token frequencies (:class:`.postings.Entries`), counted the way a
+``tsvector`` keeps them (:func:`.scoring.field_counts`), so the in-memory index (:mod:`.postings`) built
+from either database is the same, and so are matches, scores and order.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from .sync import FTS_TABLE
-from .text import TextQuery
+from .postings import Entries
+from .scoring import FIELDS, MAX_POSITIONS_PER_TOKEN, field_counts
+from .sync import FTS_COLUMNS, FTS_TABLE, PG_WEIGHTS
 
-#: Column weights for relevance: a word in the name counts most, then summary, narrative, description.
-WEIGHTS = {"name": 10.0, "summary": 4.0, "description": 1.0, "leadership_narrative": 2.0}
+#: Turns organization ids into index positions (-1: not public, left out).
+PositionOf = Callable[[np.ndarray], np.ndarray]
+
+# Rows are fetched in batches, so that a build never holds every stored document as text at once.
+_BATCH = 5000
+
+if FTS_COLUMNS != FIELDS:  # pragma: no cover - the table's columns are the scored fields, in order
+    raise RuntimeError("the full-text table's columns must be the scored fields, in the same order")
 
 
-class TextBackend(Protocol):
-    def match(
-        self, session: Session, query: TextQuery, with_score: bool
-    ) -> tuple[np.ndarray, np.ndarray | None]: ...
-
-    def statement(self, query: TextQuery) -> sa.TextClause:
-        """The statement that finds the matching ids (for :func:`explain`)."""
+class DocumentReader(Protocol):
+    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
+        """The token frequencies of every stored document that has a position."""
         ...
 
 
-class SqliteFts5:
-    """Full text through the FTS5 table kept by :mod:`.sync`."""
-
-    _scored = (
-        f"SELECT rowid, bm25({FTS_TABLE}, {', '.join(str(w) for w in WEIGHTS.values())}) "  # noqa: S608
-        f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+def _from_counts(documents: Iterable[tuple[int, list[Counter[str]]]]) -> Entries:
+    """Entries from each document's per-field counts (one entry per token and field)."""
+    tokens: list[str] = []
+    counts: list[int] = []
+    docs: list[int] = []
+    fields: list[int] = []
+    for position, per_field in documents:
+        for f, counter in enumerate(per_field):
+            tokens.extend(counter)
+            counts.extend(counter.values())
+            docs.extend([position] * len(counter))
+            fields.extend([f] * len(counter))
+    return Entries(
+        tokens,
+        np.array(counts, dtype=np.int32),
+        np.array(docs, dtype=np.int32),
+        np.array(fields, dtype=np.int8),
     )
-    _plain = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"  # noqa: S608
 
-    def match(
-        self, session: Session, query: TextQuery, with_score: bool
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        # Straight to the driver, on the session's own connection and transaction: a hundred
-        # thousand matches through SQLAlchemy's result objects cost a third of the query.
-        driver = session.connection().connection.driver_connection
-        if with_score:
-            rows = driver.execute(self._scored, (query.fts5(),)).fetchall()
-            table = np.array(rows, dtype=np.float64).reshape(-1, 2)
-            return table[:, 0].astype(np.int64), table[:, 1]
-        rows = driver.execute(self._plain, (query.fts5(),)).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), None
 
-    def statement(self, query: TextQuery) -> sa.TextClause:
-        return sa.text(self._plain.replace("?", ":query")).bindparams(query=query.fts5())
+class SqliteFts5:
+    """FTS5 keeps each field's tokens as written: split them and count (one entry per occurrence)."""
+
+    _all = f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM {FTS_TABLE}"  # noqa: S608 (constants)
+
+    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
+        cursor = connection.connection.driver_connection.execute(self._all)
+        parts = []
+        while rows := cursor.fetchmany(_BATCH):
+            positions = position_of(np.array([r[0] for r in rows], dtype=np.int64))
+            parts.append(self._batch([r[1:] for r in rows], positions))
+        return Entries.concatenate(parts)
+
+    @staticmethod
+    def _batch(rows: list[tuple[str, ...]], positions: np.ndarray) -> Entries:
+        tokens: list[str] = []
+        lengths: list[int] = []
+        kept: list[int] = []
+        long: list[tuple[int, list[Counter[str]]]] = []
+        for columns, position in zip(rows, positions.tolist(), strict=True):
+            if position < 0:
+                continue
+            split = [(column or "").split() for column in columns]
+            if sum(map(len, split)) > MAX_POSITIONS_PER_TOKEN:  # may reach a tsvector's limits
+                long.append((position, field_counts(split)))
+                continue
+            for words in split:
+                tokens.extend(words)
+                lengths.append(len(words))
+            kept.append(position)
+        per_field = np.array(lengths, dtype=np.int64)
+        plain = Entries(
+            tokens,
+            np.ones(len(tokens), dtype=np.int32),
+            np.repeat(np.repeat(np.array(kept, dtype=np.int32), len(FIELDS)), per_field),
+            np.repeat(np.tile(np.arange(len(FIELDS), dtype=np.int8), len(kept)), per_field),
+        )
+        return Entries.concatenate([plain, _from_counts(long)]) if long else plain
+
+
+# 'token':3A,7,12B  (a position without a letter has weight D)
+_LEXEME = re.compile(r"'([^']*)':([0-9A-D,]+)")
+_FIELD_OF_WEIGHT = {letter: FIELDS.index(field) for field, letter in PG_WEIGHTS.items()}
+
+
+def tsvector_counts(text: str) -> list[Counter[str]]:
+    """Each field's token frequencies in a ``tsvector``'s text form (each position counts once, in the
+    field its weight letter names)."""
+    counts: list[Counter[str]] = [Counter() for _ in FIELDS]
+    a, b, c, d = (counts[_FIELD_OF_WEIGHT[letter]] for letter in "ABCD")
+    for token, marks in _LEXEME.findall(text):
+        in_a, in_b, in_c = marks.count("A"), marks.count("B"), marks.count("C")
+        in_d = marks.count(",") + 1 - in_a - in_b - in_c
+        if in_a:
+            a[token] = in_a
+        if in_b:
+            b[token] = in_b
+        if in_c:
+            c[token] = in_c
+        if in_d:
+            d[token] = in_d
+    return counts
 
 
 class PostgresTsvector:
-    """Full text through the ``tsvector`` column kept by :mod:`.sync`, found through its GIN index.
+    """A ``tsvector`` keeps each token's positions with a weight letter per field: count them."""
 
-    The query is a ``tsquery`` written from the same tokens as FTS5's MATCH expression (quoted lexemes,
-    never parsed from what the person typed); relevance is ``ts_rank`` with the field weights, negated so
-    that lower is better, as with bm25.
-    """
+    _all = f"SELECT organization_id, CAST(document AS text) FROM {FTS_TABLE}"  # noqa: S608 (constant)
 
-    _scored = (
-        f"SELECT organization_id, -ts_rank(document, q) FROM {FTS_TABLE}, "  # noqa: S608 (constant)
-        "CAST(%s AS tsquery) AS q WHERE document @@ q"
-    )
-    _plain = f"SELECT organization_id FROM {FTS_TABLE} WHERE document @@ CAST(%s AS tsquery)"  # noqa: S608
-
-    def match(
-        self, session: Session, query: TextQuery, with_score: bool
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        # Straight to the driver, as on SQLite: turning 100,000 SQLAlchemy rows into arrays cost
-        # seconds, the query itself under a tenth of a second.
-        driver = session.connection().connection.driver_connection
-        rows = driver.execute(self._scored if with_score else self._plain, (query.tsquery(),)).fetchall()
-        if with_score:
-            table = np.array(rows, dtype=np.float64).reshape(-1, 2)
-            return table[:, 0].astype(np.int64), table[:, 1]
-        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)), None
-
-    def statement(self, query: TextQuery) -> sa.TextClause:
-        return sa.text(self._plain.replace("%s", ":query")).bindparams(query=query.tsquery())
+    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
+        parts = []
+        with connection.connection.driver_connection.cursor() as cursor:
+            cursor.execute(self._all)
+            while rows := cursor.fetchmany(_BATCH):
+                positions = position_of(np.array([r[0] for r in rows], dtype=np.int64)).tolist()
+                parts.append(
+                    _from_counts(
+                        (position, tsvector_counts(text))
+                        for (_, text), position in zip(rows, positions, strict=True)
+                        if position >= 0
+                    )
+                )
+        return Entries.concatenate(parts)
 
 
-_BACKENDS: dict[str, TextBackend] = {"sqlite": SqliteFts5(), "postgresql": PostgresTsvector()}
+_BACKENDS: dict[str, DocumentReader] = {"sqlite": SqliteFts5(), "postgresql": PostgresTsvector()}
 
 
-def backend_for(dialect: str) -> TextBackend:
-    """The full-text backend for a database dialect (``sqlite`` or ``postgresql``)."""
+def backend_for(dialect: str) -> DocumentReader:
+    """The reader of stored documents for a database dialect (``sqlite`` or ``postgresql``)."""
     try:
         return _BACKENDS[dialect]
     except KeyError:
         raise NotImplementedError(f"full-text search is not available on {dialect}") from None
-
-
-def explain(session: Session, statement: sa.Executable) -> str:
-    """The database's query plan for ``statement``, as text (which indexes it would use)."""
-    dialect = session.get_bind().dialect
-    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    if dialect.name == "sqlite":
-        rows = session.execute(sa.text("EXPLAIN QUERY PLAN " + sql)).all()
-        return "\n".join(str(row[-1]) for row in rows)
-    return "\n".join(session.scalars(sa.text("EXPLAIN " + sql)).all())

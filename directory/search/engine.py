@@ -1,43 +1,35 @@
 """Running a search: text, filters, proximity, facets, sorting and one page of results.
 
-1. The full-text backend returns the matching ids (cached per process and generation).
+Everything but the page of results itself is answered from the in-memory index of the public
+listings (:mod:`.index`), kept per process and rebuilt when a listing changes:
+
+1. The text matches come from the postings (:mod:`.postings`): every group of the query must match.
 2. Each filter is a mask over the public organizations; several values of one filter are OR-ed,
    different filters AND-ed.
-3. ``near`` keeps the organizations whose *public* point is within the radius: a bounding box on the
-   indexed public coordinates in SQL, then the exact great-circle distance. Hidden locations have no
-   public point and so never appear.
+3. ``near`` keeps the organizations whose *public* point is within the radius: the latitude band of the
+   bounding box, then the exact great-circle distance. Hidden locations have no public point and so
+   never appear.
 4. Each facet is counted over the matches of every other filter, so a chosen value does not hide the
    others of its own filter.
+5. Relevance (BM25F, :mod:`.scoring`) ranks only as deep as the page asks for; other sorts select the
+   top of their order before sorting it.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, lazyload
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
-from ..organizations.models import Location, Organization
-from .backends import backend_for
+from ..organizations.models import Organization
 from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
-from .text import TextQuery, parse_query
-
-
-def near_statement(center: Point, radius_km: float) -> sa.Select:
-    """The public points in the bounding box around ``center`` (served by ix_location_public_point)."""
-    box = bounding_box(center, radius_km)
-    lat, lon = Location.public_latitude, Location.public_longitude
-    lon_clause = sa.or_(*(lon.between(lo, hi) for lo, hi in box.lon_ranges))
-    return sa.select(Location.organization_id, lat, lon).where(
-        lat.between(box.min_lat, box.max_lat), lon_clause
-    )
+from .postings import ResolvedQuery
+from .text import parse_query
 
 
 @dataclass(frozen=True)
@@ -76,86 +68,25 @@ def great_circle_km(center: Point, lats: np.ndarray, lons: np.ndarray) -> np.nda
 
 
 @dataclass(frozen=True)
-class Matches:
-    """Which public positions matched (text or place), with a score or distance for each."""
-
-    positions: np.ndarray  # int64
-    values: np.ndarray | None  # float64, parallel to positions
-
-    @property
-    def nbytes(self) -> int:
-        return self.positions.nbytes + (self.values.nbytes if self.values is not None else 0)
-
-    def dense(self, size: int) -> tuple[np.ndarray, np.ndarray | None]:
-        """A mask over all positions, and the values spread out (inf where there is no match)."""
-        mask = np.zeros(size, dtype=bool)
-        mask[self.positions] = True
-        if self.values is None:
-            return mask, None
-        spread = np.full(size, np.inf)
-        spread[self.positions] = self.values
-        return mask, spread
-
-
-class ResultCache:
-    """Recent text and place matches of this process, least recently used first out.
-
-    Keys start with the search generation, so a change to any listing makes every entry unreachable
-    (they age out). Bounded in bytes, not entries: one answer may hold 100,000 positions.
-    """
-
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._data: OrderedDict[tuple, Matches] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Matches | None:
-        with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value: Matches) -> None:
-        if self.max_bytes <= 0:  # caching turned off
-            return
-        with self._lock:
-            if key in self._data:
-                self._bytes -= self._data.pop(key).nbytes
-            self._data[key] = value
-            self._bytes += value.nbytes
-            while self._bytes > self.max_bytes and len(self._data) > 1:
-                self._bytes -= self._data.popitem(last=False)[1].nbytes
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._bytes = 0
-
-
-@dataclass(frozen=True)
 class _Selection:
     """The matches of one search before ordering: what both a page of results and the map start from."""
 
     index: FacetIndex
     base: np.ndarray  # text and place only (facets count over it with the other filters)
     filter_masks: dict[str, np.ndarray]
-    positions: np.ndarray  # every match
-    scores: np.ndarray | None
-    distances: np.ndarray | None
+    matches: np.ndarray  # bool mask: every match
+    text: ResolvedQuery | None  # the text query, in token ids (relevance reads it)
+    distances: np.ndarray | None  # km from the place, over all positions (inf where not near)
 
 
 class SearchEngine:
-    """Per-process search state (index and caches) and the search itself."""
+    """Per-process search state (the index of the public listings) and the search itself."""
 
-    def __init__(self, cache_bytes: int = 16 * 1024 * 1024) -> None:
+    def __init__(self) -> None:
         self.index_cache = IndexCache()
-        self.cache = ResultCache(cache_bytes)
 
     def clear(self) -> None:
         self.index_cache.clear()
-        self.cache.clear()
 
     def _select(
         self,
@@ -169,26 +100,25 @@ class SearchEngine:
         ``language`` is the reader's (its stemmer applies to the query, with English) and ``terms`` finds
         the vocabulary terms a query names (see :func:`.text.parse_query`)."""
         index = self.index_cache.get(session)
-        n = index.size
-        base = np.ones(n, dtype=bool)
-        scores = None
+        base = np.ones(index.size, dtype=bool)
         query = parse_query(params.q, language, terms) if params.q else None
+        resolved = None
         if params.q and query is None:
             base[:] = False  # text with no word in it ("?!") matches nothing
         elif query is not None:
-            mask, scores = self._text(session, index, query, with_score=params.effective_sort == "relevance")
-            base &= mask
+            resolved = index.text.resolve(query.groups, query.prefix)
+            base &= index.text.match(resolved)
         distances = None
         if near is not None:
-            mask, distances = self._near(session, index, near.point, params.radius_km)
-            base &= mask
+            distances = self._near(index, near.point, params.radius_km)
+            base &= np.isfinite(distances)
         filter_masks = {
             name: self._filter_mask(index, name, values) for name, values in params.filters.items() if values
         }
         matches = base.copy()
         for mask in filter_masks.values():
             matches &= mask
-        return _Selection(index, base, filter_masks, np.flatnonzero(matches), scores, distances)
+        return _Selection(index, base, filter_masks, matches, resolved, distances)
 
     def search(
         self,
@@ -209,16 +139,13 @@ class SearchEngine:
                 if name != dim:
                     others &= mask
             facets[dim] = index.dimensions[dim].counts(others)
-        positions = selection.positions
         start = (params.page - 1) * params.per_page
-        ordered = self._order(
-            index, positions, sort, selection.scores, selection.distances, start + params.per_page
-        )
+        ordered = self._order(selection, sort, start + params.per_page)
         page_positions = ordered[start : start + params.per_page]
         hits = self._load(session, index, page_positions, selection.distances)
         return SearchResults(
             params=params,
-            total=int(len(positions)),
+            total=int(np.count_nonzero(selection.matches)),
             hits=hits,
             facets=facets,
             near=near,
@@ -235,75 +162,46 @@ class SearchEngine:
     ) -> list[int]:
         """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
         selection = self._select(session, params, near, language, terms)
-        positions = selection.positions
-        ordered = self._order(
-            selection.index,
-            positions,
-            params.effective_sort,
-            selection.scores,
-            selection.distances,
-            len(positions),
-        )
+        ordered = self._order(selection, params.effective_sort, None)
         return selection.index.ids[ordered].tolist()  # Python ints, converted in C (not one by one)
 
     def _filter_mask(self, index: FacetIndex, name: str, values: tuple[str, ...]) -> np.ndarray:
         return index.dimensions[name].mask_any(list(values))
 
-    def _text(
-        self, session: Session, index: FacetIndex, query: TextQuery, with_score: bool
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Positions matching the text (with bm25 scores when sorting by relevance)."""
-        scored_key = ("text", index.generation, query, True)
-        found = self.cache.get(scored_key) or (
-            None if with_score else self.cache.get(("text", index.generation, query, False))
-        )
-        if found is None:
-            backend = backend_for(session.get_bind().dialect.name)
-            ids, scores = backend.match(session, query, with_score)
-            positions = index.positions_of(ids)
-            keep = positions >= 0
-            found = Matches(positions[keep], scores[keep] if scores is not None else None)
-            self.cache.put(("text", index.generation, query, with_score), found)
-        return found.dense(index.size)
+    def _near(self, index: FacetIndex, center: Point, radius_km: float) -> np.ndarray:
+        """The distance of each position whose public point lies within the radius (inf elsewhere):
+        the latitude band of the bounding box, then its longitudes, then the exact distance."""
+        box = bounding_box(center, radius_km)
+        low = int(np.searchsorted(index.latitudes, box.min_lat, side="left"))
+        high = int(np.searchsorted(index.latitudes, box.max_lat, side="right"))
+        lons = index.longitudes[low:high]
+        inside = np.zeros(len(lons), dtype=bool)
+        for lo, hi in box.lon_ranges:
+            inside |= (lons >= lo) & (lons <= hi)
+        band = np.arange(low, high)[inside]
+        km = great_circle_km(center, index.latitudes[band], index.longitudes[band])
+        close = km <= radius_km
+        distances = np.full(index.size, np.inf)
+        distances[index.by_latitude[band[close]]] = km[close]
+        return distances
 
-    def _near(
-        self, session: Session, index: FacetIndex, center: Point, radius_km: float
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Positions whose public point lies within the radius, with their distances."""
-        key = ("near", index.generation, center, radius_km)
-        found = self.cache.get(key)
-        if found is None:
-            rows = session.execute(near_statement(center, radius_km)).all()
-            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-            lats = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-            lons = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-            positions = index.positions_of(ids)
-            km = great_circle_km(center, lats, lons)
-            keep = (positions >= 0) & (km <= radius_km)
-            found = Matches(positions[keep], km[keep])
-            self.cache.put(key, found)
-        mask, distances = found.dense(index.size)
-        return mask, cast(np.ndarray, distances)  # places always carry distances
-
-    def _order(
-        self,
-        index: FacetIndex,
-        positions: np.ndarray,
-        sort: str,
-        scores: np.ndarray | None,
-        distances: np.ndarray | None,
-        first: int,
-    ) -> np.ndarray:
-        """The ``first`` matching positions in the order of ``sort`` (ties broken by name)."""
-        if sort == "relevance" and scores is not None:
-            primary = scores[positions]
-        elif sort == "distance" and distances is not None:
-            primary = distances[positions]
+    def _order(self, selection: _Selection, sort: str, first: int | None) -> np.ndarray:
+        """The ``first`` matching positions (all with None) in the order of ``sort``, ties by name."""
+        index = selection.index
+        if sort == "relevance" and selection.text is not None:
+            if first is None:
+                return index.text.ranked(selection.text, np.flatnonzero(selection.matches))
+            return index.text.top(selection.text, selection.matches, first)
+        positions = np.flatnonzero(selection.matches)
+        if first is None:
+            first = len(positions)
+        if sort == "distance" and selection.distances is not None:
+            primary = selection.distances[positions]
         elif sort == "updated":
             primary = index.updated_rank[positions]
         else:
             primary = index.name_rank[positions]
-        if first < len(positions):
+        if 0 < first < len(positions):
             # Only the top of the order is shown: select it (keeping ties) before sorting it.
             kth = np.partition(primary, first - 1)[first - 1]
             keep = primary <= kth

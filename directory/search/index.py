@@ -12,8 +12,6 @@ organization id.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import threading
 from dataclasses import dataclass
 
@@ -32,7 +30,9 @@ from ..organizations.models import (
     TaxonomyTerm,
     organization_term,
 )
+from .backends import backend_for
 from .params import LIST_FILTERS
+from .postings import TextIndex
 
 #: The facet dimensions, in display order: one per search filter.
 DIMENSIONS = tuple(LIST_FILTERS)
@@ -140,18 +140,14 @@ class FacetIndex:
     name_rank: np.ndarray  # int32, position's rank when sorted by name
     updated_rank: np.ndarray  # int32, position's rank when sorted by last update, newest first
     dimensions: dict[str, Dimension]
+    text: TextIndex
+    by_latitude: np.ndarray  # int32, the positions with a public point, southernmost first
+    latitudes: np.ndarray  # float64, their latitudes (ascending)
+    longitudes: np.ndarray  # float64, their longitudes
 
     @property
     def size(self) -> int:
         return len(self.ids)
-
-    def compact(self) -> None:
-        """Copy the few small objects the index keeps (value strings and their lookups) now that the
-        build's short-lived rows are gone: left where they were made, they pin whole blocks of freed
-        memory that could otherwise go back to the system (about 20 MB at 100,000 listings)."""
-        for dim in self.dimensions.values():
-            dim.values = [value.encode().decode() for value in dim.values]
-            dim.value_index = {value: i for i, value in enumerate(dim.values)}
 
     def positions_of(self, org_ids: np.ndarray) -> np.ndarray:
         """Positions of the given organization ids; -1 for ids that are not public."""
@@ -210,7 +206,13 @@ def build_index(session: Session) -> FacetIndex:
     connection = session.connection()
     rows = connection.execute(
         sa.select(
-            Organization.id, Organization.name, Location.country_code, Location.region, Location.subregion
+            Organization.id,
+            Organization.name,
+            Location.country_code,
+            Location.region,
+            Location.subregion,
+            Location.public_latitude,
+            Location.public_longitude,
         )
         .join(Location, Location.organization_id == Organization.id)
         .where(approved)
@@ -259,27 +261,31 @@ def build_index(session: Session) -> FacetIndex:
         org_ids, codes, keys = _grouped(session, column, column.class_.organization_id)
         pos, keep = _locate(ids, org_ids)
         dimensions[dim] = Dimension.from_codes(pos[keep], codes[keep], [str(k) for k in keys], n)
+    latitudes = np.array([r[5] if r[5] is not None else np.nan for r in rows], dtype=np.float64)
+    longitudes = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=np.float64)
+    placed = np.flatnonzero(~np.isnan(latitudes) & ~np.isnan(longitudes))
+    by_latitude = placed[np.argsort(latitudes[placed], kind="stable")].astype(np.int32)
     return FacetIndex(
         generation=generation,
         ids=ids,
         name_rank=name_rank,
         updated_rank=updated_rank,
         dimensions={d: dimensions[d] for d in DIMENSIONS},
+        text=_build_text(connection, ids, name_rank),
+        by_latitude=by_latitude,
+        latitudes=latitudes[by_latitude],
+        longitudes=longitudes[by_latitude],
     )
 
 
-def release_free_memory() -> None:
-    """Hand the memory freed after a build back to the system (glibc keeps it otherwise).
+def _build_text(connection: sa.Connection, ids: np.ndarray, name_rank: np.ndarray) -> TextIndex:
+    """The full-text postings of the public organizations, from the documents the database keeps."""
 
-    Building the index at 100,000 listings allocates about 60 MB of short-lived rows and strings; without
-    this, each server worker would keep that much more resident for its whole life.
-    """
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        return
-    trim(0)
+    def position_of(org_ids: np.ndarray) -> np.ndarray:
+        pos, found = _locate(ids, org_ids)
+        return np.where(found, pos, -1)
+
+    return TextIndex.build(backend_for(connection.dialect.name).entries(connection, position_of), name_rank)
 
 
 class IndexCache:
@@ -299,9 +305,7 @@ class IndexCache:
             if index is None or index.generation != generation:
                 self._index = None  # let the old index go before the new one is built
                 index = build_index(session)
-                index.compact()
                 self._index = index
-                release_free_memory()
         return index
 
     def clear(self) -> None:

@@ -120,12 +120,19 @@ def tsvector_literal(row: dict[str, Any]) -> str:
     import, hence the plain loops.)
     """
     marks: dict[str, list[str]] = {}
+    at_last: set[str] = set()  # words already given the last position
     position = 0
     for column in FTS_COLUMNS:
         tokens = row[column].split()
         weight = PG_WEIGHTS[column]
         for offset, token in enumerate(tokens, position + 1):
-            mark = f"{offset if offset < _PG_MAX_POSITION else _PG_MAX_POSITION}{weight}"
+            if offset >= _PG_MAX_POSITION:
+                # Later positions all become the last one: keep a word's first only (PostgreSQL would
+                # keep one of them, which one depending on its sort), so the stored weight is certain.
+                if token in at_last:
+                    continue
+                at_last.add(token)
+            mark = f"{min(offset, _PG_MAX_POSITION)}{weight}"
             found = marks.get(token)
             if found is None:
                 marks[token] = [mark]
