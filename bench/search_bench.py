@@ -7,8 +7,8 @@ Steps: generate the CSV (bench/generate.py; a tenth of the rows without coordina
 SQLite database with ``flask db upgrade``, time ``flask import-orgs --approve`` as a separate process,
 then, in this process, run each fixed query through the Flask test client (the real view, JSON and all
 facets). For every query it prints the first ("cold") time after the search index is built, and p50 /
-p95 / max over the repeats both with the per-process caches ("warm") and with the text and place
-cache cleared before each request ("uncached"; the facet index itself stays built).
+p95 / max over the repeats ("warm": the same query again; nothing but the index is kept between
+requests). These are repeated queries; bench/distinct_bench.py measures distinct ones over HTTP.
 """
 
 from __future__ import annotations
@@ -90,12 +90,10 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = env["DATABASE_URL"]
     from directory import create_app
-    from directory.search import get_engine
 
     app = create_app({"SEARCH_PER_PAGE": 20})
     client = app.test_client()
     with app.app_context():
-        engine = get_engine()
         started = time.perf_counter()
         client.get("/api/v1/organizations?per_page=1")
         print(f"build the search index: {(time.perf_counter() - started) * 1000:.0f} ms")
@@ -103,7 +101,7 @@ def main() -> None:
 
         rows = []
         header = f"{'query':58} {'total':>7} {'cold':>7} {'warm p50':>9} {'p95':>7} {'max':>7}"
-        print(header + f" {'uncached p50':>13} {'p95':>7}")
+        print(header)
         for query in QUERIES:
             url = "/api/v1/organizations?" + query
             started = time.perf_counter()
@@ -112,16 +110,11 @@ def main() -> None:
             if response.status_code != 200:
                 raise SystemExit(f"{query}: {response.status_code} {response.json}")
             total = response.json["total"]
-            warm, uncached = [], []
+            warm = []
             for _ in range(args.repeat):
                 started = time.perf_counter()
                 client.get(url)
                 warm.append((time.perf_counter() - started) * 1000)
-            for _ in range(args.repeat):
-                engine.cache.clear()
-                started = time.perf_counter()
-                client.get(url)
-                uncached.append((time.perf_counter() - started) * 1000)
             result = {
                 "query": query,
                 "total": total,
@@ -129,14 +122,11 @@ def main() -> None:
                 "warm_p50_ms": statistics.median(warm),
                 "warm_p95_ms": percentile(warm, 95),
                 "warm_max_ms": max(warm),
-                "uncached_p50_ms": statistics.median(uncached),
-                "uncached_p95_ms": percentile(uncached, 95),
             }
             rows.append(result)
             print(
                 f"{query:58} {total:7d} {cold:7.1f} {result['warm_p50_ms']:9.1f} "
-                f"{result['warm_p95_ms']:7.1f} {result['warm_max_ms']:7.1f} "
-                f"{result['uncached_p50_ms']:13.1f} {result['uncached_p95_ms']:7.1f}"
+                f"{result['warm_p95_ms']:7.1f} {result['warm_max_ms']:7.1f}"
             )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak_mb:.0f} MB")
