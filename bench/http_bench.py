@@ -47,11 +47,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(sys.executable).parent  # the virtualenv running this script (`make` runs .venv/bin/python)
 sys.path.insert(0, str(ROOT))
 
 from bench.search_bench import flask, percentile  # noqa: E402
 from directory import regions  # noqa: E402
+from directory.organizations.importing import TRAFFICKING_FOCUS  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,14 @@ def wait_for(url: str, seconds: float = 120) -> None:
 
 
 def start_ours(
-    database_url: str, no_cache: bool, ready: str = "/api/v1/organizations?per_page=1", **settings: str
+    database_url: str,
+    no_cache: bool,
+    ready: str = "/api/v1/organizations?per_page=1",
+    app: str = "wsgi:app",
+    **settings: str,
 ) -> tuple[subprocess.Popen, str]:
-    """gunicorn with gunicorn.conf.py on a free port (``settings``: more environment variables); returns
-    once ``ready`` answers."""
+    """gunicorn with gunicorn.conf.py serving ``app`` on a free port (``settings``: more environment
+    variables); returns once ``ready`` answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -123,7 +128,7 @@ def start_ours(
         **settings,
     }
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -135,7 +140,8 @@ def start_ours(
 
 
 def build_datasette_db(csv_path: Path, db_path: Path) -> float:
-    """The CSV as Datasette users would load it: one table, FTS5 (porter), indexes on country/region."""
+    """The CSV as Datasette users would load it: one table, FTS5 (porter), indexes on country/region. Focus
+    and trafficking are split as our import splits them (``child-trafficking`` is a focus)."""
     started = time.perf_counter()
     db_path.unlink(missing_ok=True)
     con = sqlite3.connect(db_path)
@@ -161,8 +167,8 @@ def build_datasette_db(csv_path: Path, db_path: Path) -> float:
                     row["city"],
                     float(row["latitude"]) if row["latitude"] else None,
                     float(row["longitude"]) if row["longitude"] else None,
-                    json.dumps([f for f in focus if not f.endswith("-trafficking")]),
-                    json.dumps([f.removesuffix("-trafficking") for f in focus if f.endswith("-trafficking")]),
+                    json.dumps([f for f in focus if f not in TRAFFICKING_FOCUS]),
+                    json.dumps([TRAFFICKING_FOCUS[f] for f in focus if f in TRAFFICKING_FOCUS]),
                     json.dumps(row["leadership_models"].split(";")),
                     json.dumps(row["services"].split(";")),
                     json.dumps(row["languages"].split(";")),
@@ -220,18 +226,27 @@ def start_datasette(db_path: Path) -> tuple[subprocess.Popen, str]:
     return server, base
 
 
-def worker_rss_mb(master: int) -> list[float]:
-    """Resident memory of each child of the gunicorn master, in MB."""
+def worker_pids(master: int) -> list[int]:
+    """The children of the gunicorn master (its workers)."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid != master:
-                continue
-            for line in (entry / "status").read_text().splitlines():
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+                found.append(int(entry.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return sorted(found)
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of each child of the gunicorn master, in MB."""
+    found = []
+    for pid in worker_pids(master):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     found.append(int(line.split()[1]) / 1024)
         except (OSError, ValueError, IndexError):
@@ -239,9 +254,10 @@ def worker_rss_mb(master: int) -> list[float]:
     return sorted(found)
 
 
-def prepare_data(rows: int, keep: bool, about: str = "") -> tuple[Path, Path]:
+def prepare_data(rows: int, keep: bool, about: str = "", ds_path: Path | None = None) -> tuple[Path, Path]:
     """Print the machine; write the import CSV of ``rows`` listings (``bench/generate.py``) and load it
-    into Datasette's database, unless ``keep`` and they exist. Returns (the CSV, Datasette's database)."""
+    into Datasette's database (``ds_path``, named ``bench.db``: Datasette serves it at /bench/), unless
+    ``keep`` and they exist. Returns (the CSV, Datasette's database)."""
     OUT.mkdir(parents=True, exist_ok=True)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -252,10 +268,31 @@ def prepare_data(rows: int, keep: bool, about: str = "") -> tuple[Path, Path]:
     csv_path = OUT / f"orgs-{rows}.csv"
     if not (keep and csv_path.exists()):
         generate(csv_path, rows)
-    ds_path = OUT / "bench.db"  # Datasette names the database after the file: /bench/...
+    ds_path = ds_path or OUT / "bench.db"  # Datasette names the database after the file: /bench/...
+    ds_path.parent.mkdir(parents=True, exist_ok=True)
     if not (keep and ds_path.exists()):
         print(f"datasette database built in {build_datasette_db(csv_path, ds_path):.1f} s")
     return csv_path, ds_path
+
+
+def start_postgresql() -> tuple[dict[str, str], str]:
+    """A throwaway PostgreSQL cluster (``.ci/pg start``, fsync on) on port 54339; returns (its
+    environment, for :func:`stop_postgresql`; its URL)."""
+    pg_env = {
+        **os.environ,
+        "PG_DIR": tempfile.mkdtemp(prefix="directory-bench-pg-"),
+        "PG_PORT": "54339",
+        "PG_DB": "bench",
+        "PG_DURABLE": "1",
+    }
+    url = subprocess.run(
+        [str(ROOT / ".ci" / "pg"), "start"], env=pg_env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return pg_env, url
+
+
+def stop_postgresql(pg_env: dict[str, str]) -> None:
+    subprocess.run([str(ROOT / ".ci" / "pg"), "stop"], env=pg_env, check=False)
 
 
 # --- load ------------------------------------------------------------------------------------------
@@ -441,17 +478,7 @@ def main() -> None:
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db_path}{suffix}").unlink(missing_ok=True)
         else:
-            pg_env = {
-                **os.environ,
-                "PG_DIR": tempfile.mkdtemp(prefix="directory-bench-pg-"),
-                "PG_PORT": "54339",
-                "PG_DB": "bench",
-                "PG_DURABLE": "1",
-            }
-            url = subprocess.run(
-                [str(ROOT / ".ci" / "pg"), "start"], env=pg_env, check=True, capture_output=True, text=True
-            ).stdout.strip()
-            pg = pg_env
+            pg, url = start_postgresql()
             fresh = True
         try:
             env = {**os.environ, "DATABASE_URL": url}
@@ -472,7 +499,7 @@ def main() -> None:
             print(f"gunicorn worker memory after the benchmark: {entry['worker_rss_mb']} MB")
         finally:
             if pg:
-                subprocess.run([str(ROOT / ".ci" / "pg"), "stop"], env=pg, check=False)
+                stop_postgresql(pg)
     name = f"http-results-{args.rows}{'-nocache' if args.no_cache else ''}.json"
     (OUT / name).write_text(json.dumps(results, indent=1))
     print(f"\nwritten: bench/out/{name}")

@@ -214,6 +214,8 @@ class Vocabulary:
     rare: list[str]
     rows: list[Row]  # a sample of the generated rows, for filters that match something
     cities: list[str]
+    counts: dict[str, int] = field(default_factory=dict)  # word or pair -> occurrences in the descriptions
+    total: int = 0  # rows in the CSV
 
 
 def vocabulary(csv_path: Path, rng: random.Random, sample: int = 5000) -> Vocabulary:
@@ -253,7 +255,9 @@ def vocabulary(csv_path: Path, rng: random.Random, sample: int = 5000) -> Vocabu
         [w for w, count in words.items() if count < many] + [p for p, c in pairs.items() if c < many]
     )
     prefixes = sorted({w[:cut] for w in topic if len(w) >= 7 for cut in range(4, len(w) - 1)})
-    return Vocabulary(topic, topic_pairs, prefixes, rare, sample_rows, sorted(cities))
+    return Vocabulary(
+        topic, topic_pairs, prefixes, rare, sample_rows, sorted(cities), {**words, **pairs}, n + 1
+    )
 
 
 class Searches:

@@ -46,7 +46,7 @@ def flask(*args: str, env: dict[str, str]) -> float:
     only when it fails)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", *args],
+        [str(Path(sys.executable).parent / "flask"), "--app", "wsgi", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
