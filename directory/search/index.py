@@ -1,13 +1,14 @@
-"""The per-process facet index: which public organization has which filter value, as arrays.
+"""The in-memory index of the public listings: filter values, sort keys, public points and text.
 
 Counting facets with one SQL ``GROUP BY`` per filter costs a scan of the matching rows per filter and
 per page view. Search engines instead keep, per field, a column of values per document and count by
-aggregating over a bitmap of matching documents; this module does the same with numpy. The index is
-built from the database, cached per process, and rebuilt when ``search_state.generation`` shows that a
-listing changed (in any process).
+aggregating over a bitmap of matching documents; this module does the same with numpy, and keeps the
+full-text postings (:mod:`.postings`) and the public points beside them.
 
 Documents are the *approved* organizations, numbered 0..n-1 ("positions"); ``ids[pos]`` is the
-organization id.
+organization id. A process searches a :class:`Snapshot`: an index built from the database (before the
+server forks, so its workers share it), and an overlay of the listings changed since, read again when
+``search_state.generation`` shows that a listing changed (in any process).
 """
 
 from __future__ import annotations
