@@ -144,23 +144,28 @@ class SearchEngine:
         _selections)."""
         selections = self._selections(session, params, near, language, terms)
         sort = params.effective_sort
-        facets: dict[str, dict[str, int]] = {}
-        for dim in DIMENSIONS:
-            counted: Counter[str] = Counter()
-            for selection in selections:
+        facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
+        for selection in selections:
+            # A facet counts the matches of every other filter: for the facets without a filter of
+            # their own, that is every match, whose bits are packed once.
+            packed = np.packbits(selection.matches, bitorder="little")
+            for dim in DIMENSIONS:
+                dimension = selection.index.dimensions[dim]
+                if dim not in selection.filter_masks:
+                    facets[dim].update(dimension.counts(selection.matches, packed))
+                    continue
                 others = selection.base.copy()
                 for name, mask in selection.filter_masks.items():
                     if name != dim:
                         others &= mask
-                counted.update(selection.index.dimensions[dim].counts(others))
-            facets[dim] = dict(counted)
+                facets[dim].update(dimension.counts(others))
         start = (params.page - 1) * params.per_page
         page = self._merged(selections, sort, start + params.per_page)[start:]
         return SearchResults(
             params=params,
             total=sum(int(np.count_nonzero(s.matches)) for s in selections),
             hits=self._load(session, page),
-            facets=facets,
+            facets={dim: dict(counted) for dim, counted in facets.items()},
             near=near,
             sort=sort,
         )

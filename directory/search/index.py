@@ -126,10 +126,29 @@ class Dimension:
             mask[self.entry_doc[self.entry_value == value]] = True
         return mask
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        """How many documents in ``mask`` have each value (values with none are left out)."""
-        if self.bits is not None:
-            packed = np.packbits(mask, bitorder="little")
+    def counts(self, mask: np.ndarray, packed: np.ndarray | None = None) -> dict[str, int]:
+        """How many documents in ``mask`` have each value (values with none are left out); ``packed``
+        is the mask's bits, when the caller has them already.
+
+        Few matching documents are counted through their own values; many through each value's bits, or
+        a scan of every (document, value) entry for fields with many values.
+        """
+        matching = int(np.count_nonzero(mask))
+        if matching == 0:
+            return {}
+        if self.by_doc is not None and self.offsets is not None and matching * 16 < self.size:
+            positions = np.flatnonzero(mask)
+            starts = self.offsets[positions].astype(np.int64)
+            lengths = self.offsets[positions + 1] - starts
+            ends = np.cumsum(lengths)
+            # The entries of each matching document, one after another.
+            entries = np.repeat(starts - ends + lengths, lengths) + np.arange(
+                int(ends[-1]) if len(ends) else 0
+            )
+            hits = np.bincount(self.by_doc[entries], minlength=len(self.values))
+        elif self.bits is not None:
+            if packed is None:
+                packed = np.packbits(mask, bitorder="little")
             hits = np.bitwise_count(self.bits & packed).sum(axis=1, dtype=np.int64)
         else:
             hits = np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
@@ -277,6 +296,8 @@ def build_index(
         org_ids, codes, keys = _grouped(session, column, column.class_.organization_id, only)
         pos, keep = _locate(ids, org_ids)
         dimensions[dim] = Dimension.from_codes(pos[keep], codes[keep], [str(k) for k in keys], n)
+    for dim in ("country", "region", "language", "serves"):  # counted through documents when few match
+        dimensions[dim].store_per_document()
     latitudes = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=np.float64)
     longitudes = np.array([r[7] if r[7] is not None else np.nan for r in rows], dtype=np.float64)
     placed = np.flatnonzero(~np.isnan(latitudes) & ~np.isnan(longitudes))
