@@ -15,6 +15,28 @@ threads = int(os.environ.get("THREADS", "1"))
 worker_class = os.environ.get("WORKER_CLASS", "gthread")
 timeout = int(os.environ.get("TIMEOUT", "30"))
 accesslog = "-"
-# Each worker builds its own search index on first use; nothing a worker keeps is needed by another
-# (sessions are signed cookies, caches are checked against the database's search generation).
-preload_app = False
+# The app is loaded, and its search index built, once in the master before the workers are forked
+# (when_ready below): every worker answers its first search at once, and the index's memory is shared by
+# all of them. Each worker then follows changes itself, reading only the listings that changed (sessions
+# are signed cookies; the index is checked against the database's search generation on every search).
+preload_app = True
+
+
+def when_ready(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
+    """Build the search index in the master, before the first worker is forked."""
+    import time
+
+    app = server.app.wsgi()
+    if (
+        not hasattr(app, "extensions")
+        or "search" not in app.extensions
+        and "sqlalchemy" not in app.extensions
+    ):
+        return  # not this project's app (tests serve small WSGI apps with this file too)
+    from directory.search import prepare
+
+    started = time.perf_counter()
+    listings = prepare(app)
+    server.log.info(
+        "Search index built before forking: %d listings in %.1f s", listings, time.perf_counter() - started
+    )

@@ -29,34 +29,39 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str, timeout: float = 10) -> str:
+def _get(url: str, timeout: float = 60) -> str:
     with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (a local test server)
         return response.read().decode()
 
 
 @contextmanager
-def _gunicorn(app: str, **env: str) -> Iterator[str]:
+def _gunicorn(app: str, log: Path | None = None, **env: str) -> Iterator[str]:
     """gunicorn with gunicorn.conf.py serving ``app`` (with these environment variables) while the block
-    runs; yields its base URL once it accepts connections."""
+    runs, its log written to ``log``; yields its base URL once it accepts connections."""
     port = _free_port()
+    errors = log.open("wb") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(  # noqa: S603 (the tests' own WSGI app names)
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
         cwd=ROOT,
         env={**os.environ, **env, "PORT": str(port)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=errors,
     )
     try:
-        for _ in range(100):
+        for _ in range(600):  # the app loads and builds its search index before gunicorn listens
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1):
                     break
             except OSError:
+                if server.poll() is not None:
+                    break
                 time.sleep(0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+        if log is not None:
+            errors.close()
 
 
 @pytest.fixture
@@ -78,14 +83,26 @@ def served(
         )
         db.session.commit()
         db.engine.dispose()
-    with _gunicorn("wsgi:app", DATABASE_URL=url, SECRET_KEY="test", WEB_CONCURRENCY="2") as base:
-        yield base, url
+    log = tmp_path / "gunicorn.log"
+    with _gunicorn("wsgi:app", log, DATABASE_URL=url, SECRET_KEY="test", WEB_CONCURRENCY="2") as base:
+        yield base, url, log
 
 
-def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, str]) -> None:
+def test_the_search_index_is_built_once_before_the_workers_fork(served: tuple[str, str, Path]) -> None:
     import json
 
-    base, database_url = served
+    base, _, log = served
+    assert json.loads(_get(base + "/api/v1/organizations?q=harbour"))["total"] == 1
+    lines = log.read_text().splitlines()
+    built = [line for line in lines if "Search index built before forking: 1 listings" in line]
+    booted = [i for i, line in enumerate(lines) if "Booting worker" in line]
+    assert len(built) == 1 and booted and lines.index(built[0]) < booted[0], lines
+
+
+def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, str, Path]) -> None:
+    import json
+
+    base, database_url, _ = served
     url = base + "/api/v1/organizations?q=harbour"
     # enough requests that both workers have built and cached their index
     assert all(json.loads(_get(url))["total"] == 1 for _ in range(20))

@@ -380,3 +380,19 @@ class SearchState(db.Model):
     # When what the public may see of any listing last changed (None: not since this column was added).
     # Public reads send it as their Last-Modified (see directory.public_reads).
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SearchChange(db.Model):
+    """Which organizations one search generation changed (``organization_id`` None: possibly all).
+
+    A server process whose index is a few generations old reads the organizations changed since and
+    updates its index in place, instead of building it again (see directory.search.index). Rows of old
+    generations are deleted as new ones are written.
+    """
+
+    __tablename__ = "search_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, index=True)
+    # No foreign key: the change that deletes an organization is recorded too.
+    organization_id: Mapped[int | None] = mapped_column(Integer)

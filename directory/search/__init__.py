@@ -9,11 +9,12 @@ the stored full-text documents) in :mod:`.backends`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 
 from ..extensions import db
 from ..geo import ResolvedPlace, get_geo
@@ -34,6 +35,7 @@ __all__ = [
     "SearchResults",
     "get_engine",
     "parse_params",
+    "prepare",
     "search",
     "search_all",
 ]
@@ -45,6 +47,25 @@ def get_engine() -> SearchEngine:
     if engine is None:
         engine = current_app.extensions.setdefault("search", SearchEngine())
     return engine
+
+
+def prepare(app: Flask) -> int:
+    """Build ``app``'s search index in this process, to be shared by processes forked from it; returns
+    how many listings it holds.
+
+    A server calls this before forking its workers (gunicorn.conf.py): they start with the index in
+    memory they share with each other (the pages stay shared while no process writes to them, and
+    ``gc.freeze`` keeps the garbage collector from touching them), and each lays the changes made since
+    over it (see :class:`.index.Snapshot`). The database connections opened here are closed, so that no
+    worker inherits one.
+    """
+    with app.app_context():
+        snapshot = get_engine().index_cache.get(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    gc.collect()
+    gc.freeze()
+    return snapshot.base.size
 
 
 def search(params: SearchParams) -> SearchResults:

@@ -32,8 +32,9 @@ if FTS_COLUMNS != FIELDS:  # pragma: no cover - the table's columns are the scor
 
 
 class DocumentReader(Protocol):
-    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
-        """The token frequencies of every stored document that has a position."""
+    def entries(self, connection: sa.Connection, position_of: PositionOf, only: list[int] | None) -> Entries:
+        """The token frequencies of every stored document that has a position (of ``only`` those
+        organizations, when given)."""
         ...
 
 
@@ -62,8 +63,12 @@ class SqliteFts5:
 
     _all = f"SELECT rowid, {', '.join(FTS_COLUMNS)} FROM {FTS_TABLE}"  # noqa: S608 (constants)
 
-    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
-        cursor = connection.connection.driver_connection.execute(self._all)
+    def entries(self, connection: sa.Connection, position_of: PositionOf, only: list[int] | None) -> Entries:
+        driver = connection.connection.driver_connection
+        if only is None:
+            cursor = driver.execute(self._all)
+        else:
+            cursor = driver.execute(f"{self._all} WHERE rowid IN ({','.join('?' * len(only))})", only)
         parts = []
         while rows := cursor.fetchmany(_BATCH):
             positions = position_of(np.array([r[0] for r in rows], dtype=np.int64))
@@ -126,10 +131,13 @@ class PostgresTsvector:
 
     _all = f"SELECT organization_id, CAST(document AS text) FROM {FTS_TABLE}"  # noqa: S608 (constant)
 
-    def entries(self, connection: sa.Connection, position_of: PositionOf) -> Entries:
+    def entries(self, connection: sa.Connection, position_of: PositionOf, only: list[int] | None) -> Entries:
         parts = []
         with connection.connection.driver_connection.cursor() as cursor:
-            cursor.execute(self._all)
+            if only is None:
+                cursor.execute(self._all)
+            else:
+                cursor.execute(f"{self._all} WHERE organization_id = ANY(%s)", (only,))
             while rows := cursor.fetchmany(_BATCH):
                 positions = position_of(np.array([r[0] for r in rows], dtype=np.int64)).tolist()
                 parts.append(

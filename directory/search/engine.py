@@ -17,6 +17,7 @@ listings (:mod:`.index`), kept per process and rebuilt when a listing changes:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,7 +30,7 @@ from ..organizations.models import Organization
 from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
 from .postings import ResolvedQuery
-from .text import parse_query
+from .text import TextQuery, parse_query
 
 
 @dataclass(frozen=True)
@@ -88,20 +89,31 @@ class SearchEngine:
     def clear(self) -> None:
         self.index_cache.clear()
 
-    def _select(
+    def _selections(
         self,
         session: Session,
         params: SearchParams,
         near: ResolvedPlace | None,
-        language: str = "en",
-        terms: Callable[[str], frozenset[str]] | None = None,
-    ) -> _Selection:
-        """Which public positions match ``params`` (text, place and filters), and what orders them;
+        language: str,
+        terms: Callable[[str], frozenset[str]] | None,
+    ) -> list[_Selection]:
+        """What matches ``params`` in each index this process searches (see :class:`.index.Snapshot`);
         ``language`` is the reader's (its stemmer applies to the query, with English) and ``terms`` finds
         the vocabulary terms a query names (see :func:`.text.parse_query`)."""
-        index = self.index_cache.get(session)
-        base = np.ones(index.size, dtype=bool)
+        snapshot = self.index_cache.get(session)
         query = parse_query(params.q, language, terms) if params.q else None
+        return [self._select(index, live, params, near, query) for index, live in snapshot.segments()]
+
+    def _select(
+        self,
+        index: FacetIndex,
+        live: np.ndarray | None,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        query: TextQuery | None,
+    ) -> _Selection:
+        """Which positions of one index match (text, place and filters), and what orders them."""
+        base = live.copy() if live is not None else np.ones(index.size, dtype=bool)
         resolved = None
         if params.q and query is None:
             base[:] = False  # text with no word in it ("?!") matches nothing
@@ -128,26 +140,32 @@ class SearchEngine:
         language: str = "en",
         terms: Callable[[str], frozenset[str]] | None = None,
     ) -> SearchResults:
-        """One page of results for ``params``, with the facets (``language`` and ``terms``: see _select)."""
-        selection = self._select(session, params, near, language, terms)
-        index, base, filter_masks = selection.index, selection.base, selection.filter_masks
+        """One page of results for ``params``, with the facets (``language`` and ``terms``: see
+        _selections)."""
+        selections = self._selections(session, params, near, language, terms)
         sort = params.effective_sort
-        facets = {}
-        for dim in DIMENSIONS:
-            others = base.copy()
-            for name, mask in filter_masks.items():
-                if name != dim:
-                    others &= mask
-            facets[dim] = index.dimensions[dim].counts(others)
+        facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
+        for selection in selections:
+            # A facet counts the matches of every other filter: for the facets without a filter of
+            # their own, that is every match, whose bits are packed once.
+            packed = np.packbits(selection.matches, bitorder="little")
+            for dim in DIMENSIONS:
+                dimension = selection.index.dimensions[dim]
+                if dim not in selection.filter_masks:
+                    facets[dim].update(dimension.counts(selection.matches, packed))
+                    continue
+                others = selection.base.copy()
+                for name, mask in selection.filter_masks.items():
+                    if name != dim:
+                        others &= mask
+                facets[dim].update(dimension.counts(others))
         start = (params.page - 1) * params.per_page
-        ordered = self._order(selection, sort, start + params.per_page)
-        page_positions = ordered[start : start + params.per_page]
-        hits = self._load(session, index, page_positions, selection.distances)
+        page = self._merged(selections, sort, start + params.per_page)[start:]
         return SearchResults(
             params=params,
-            total=int(np.count_nonzero(selection.matches)),
-            hits=hits,
-            facets=facets,
+            total=sum(int(np.count_nonzero(s.matches)) for s in selections),
+            hits=self._load(session, page),
+            facets={dim: dict(counted) for dim, counted in facets.items()},
             near=near,
             sort=sort,
         )
@@ -161,9 +179,22 @@ class SearchEngine:
         terms: Callable[[str], frozenset[str]] | None = None,
     ) -> list[int]:
         """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
-        selection = self._select(session, params, near, language, terms)
-        ordered = self._order(selection, params.effective_sort, None)
-        return selection.index.ids[ordered].tolist()  # Python ints, converted in C (not one by one)
+        selections = self._selections(session, params, near, language, terms)
+        return [int(s.index.ids[p]) for s, p in self._merged(selections, params.effective_sort, None)]
+
+    def _merged(
+        self, selections: list[_Selection], sort: str, first: int | None
+    ) -> list[tuple[_Selection, int]]:
+        """The ``first`` matches (all with None) of every index, in the order of ``sort``."""
+        tops = [(s, self._order(s, sort, first)) for s in selections]
+        if len(tops) == 1:
+            selection, positions = tops[0]
+            return [(selection, int(p)) for p in positions]
+        primary = np.concatenate([self._primary(s, p, sort) for s, p in tops])
+        names = np.concatenate([s.index.name_key[p] for s, p in tops])
+        owners = [(s, int(p)) for s, positions in tops for p in positions]
+        order = np.lexsort((names, primary))
+        return [owners[i] for i in order[:first]]
 
     def _filter_mask(self, index: FacetIndex, name: str, values: tuple[str, ...]) -> np.ndarray:
         return index.dimensions[name].mask_any(list(values))
@@ -185,6 +216,17 @@ class SearchEngine:
         distances[index.by_latitude[band[close]]] = km[close]
         return distances
 
+    def _primary(self, selection: _Selection, positions: np.ndarray, sort: str) -> np.ndarray:
+        """What ``sort`` orders ``positions`` by, lowest first (names break ties)."""
+        index = selection.index
+        if sort == "relevance" and selection.text is not None:
+            return -index.text.scores(selection.text, positions)
+        if sort == "distance" and selection.distances is not None:
+            return selection.distances[positions]
+        if sort == "updated":
+            return index.updated_key[positions]
+        return index.name_key[positions]
+
     def _order(self, selection: _Selection, sort: str, first: int | None) -> np.ndarray:
         """The ``first`` matching positions (all with None) in the order of ``sort``, ties by name."""
         index = selection.index
@@ -195,30 +237,19 @@ class SearchEngine:
         positions = np.flatnonzero(selection.matches)
         if first is None:
             first = len(positions)
-        if sort == "distance" and selection.distances is not None:
-            primary = selection.distances[positions]
-        elif sort == "updated":
-            primary = index.updated_rank[positions]
-        else:
-            primary = index.name_rank[positions]
+        primary = self._primary(selection, positions, sort)
         if 0 < first < len(positions):
             # Only the top of the order is shown: select it (keeping ties) before sorting it.
             kth = np.partition(primary, first - 1)[first - 1]
             keep = primary <= kth
             positions, primary = positions[keep], primary[keep]
-        order = np.lexsort((index.name_rank[positions], primary))
+        order = np.lexsort((index.name_key[positions], primary))
         return positions[order[:first]]
 
-    def _load(
-        self,
-        session: Session,
-        index: FacetIndex,
-        positions: np.ndarray,
-        distances: np.ndarray | None,
-    ) -> list[Hit]:
-        if len(positions) == 0:
+    def _load(self, session: Session, page: list[tuple[_Selection, int]]) -> list[Hit]:
+        if not page:
             return []
-        ids = [int(i) for i in index.ids[positions]]
+        ids = [int(selection.index.ids[pos]) for selection, pos in page]
         # Result cards need neither languages nor service areas, and their terms come from the index
         # (loading term objects cost more than the rest of the page): load the rest only if touched.
         query = (
@@ -232,11 +263,12 @@ class SearchEngine:
         )
         orgs = {o.id: o for o in session.scalars(query)}
         hits = []
-        for pos, org_id in zip(positions, ids, strict=True):
+        for (selection, pos), org_id in zip(page, ids, strict=True):
             org = orgs.get(org_id)
             if org is None:  # deleted since the index was built
                 continue
-            org.preset_term_codes({dim: index.dimensions[dim].values_of(int(pos)) for dim in TERM_DIMENSIONS})
-            distance = float(distances[pos]) if distances is not None else None
-            hits.append(Hit(org, distance))
+            dimensions = selection.index.dimensions
+            org.preset_term_codes({dim: dimensions[dim].values_of(pos) for dim in TERM_DIMENSIONS})
+            distances = selection.distances
+            hits.append(Hit(org, float(distances[pos]) if distances is not None else None))
         return hits

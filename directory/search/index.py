@@ -1,19 +1,23 @@
-"""The per-process facet index: which public organization has which filter value, as arrays.
+"""The in-memory index of the public listings: filter values, sort keys, public points and text.
 
 Counting facets with one SQL ``GROUP BY`` per filter costs a scan of the matching rows per filter and
 per page view. Search engines instead keep, per field, a column of values per document and count by
-aggregating over a bitmap of matching documents; this module does the same with numpy. The index is
-built from the database, cached per process, and rebuilt when ``search_state.generation`` shows that a
-listing changed (in any process).
+aggregating over a bitmap of matching documents; this module does the same with numpy, and keeps the
+full-text postings (:mod:`.postings`) and the public points beside them.
 
 Documents are the *approved* organizations, numbered 0..n-1 ("positions"); ``ids[pos]`` is the
-organization id.
+organization id. A process searches a :class:`Snapshot`: an index built from the database (before the
+server forks, so its workers share it), and an overlay of the listings changed since, read again when
+``search_state.generation`` shows that a listing changed (in any process).
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -25,6 +29,7 @@ from ..organizations.models import (
     ListingStatus,
     Location,
     Organization,
+    SearchChange,
     SearchState,
     ServiceArea,
     TaxonomyTerm,
@@ -121,10 +126,29 @@ class Dimension:
             mask[self.entry_doc[self.entry_value == value]] = True
         return mask
 
-    def counts(self, mask: np.ndarray) -> dict[str, int]:
-        """How many documents in ``mask`` have each value (values with none are left out)."""
-        if self.bits is not None:
-            packed = np.packbits(mask, bitorder="little")
+    def counts(self, mask: np.ndarray, packed: np.ndarray | None = None) -> dict[str, int]:
+        """How many documents in ``mask`` have each value (values with none are left out); ``packed``
+        is the mask's bits, when the caller has them already.
+
+        Few matching documents are counted through their own values; many through each value's bits, or
+        a scan of every (document, value) entry for fields with many values.
+        """
+        matching = int(np.count_nonzero(mask))
+        if matching == 0:
+            return {}
+        if self.by_doc is not None and self.offsets is not None and matching * 16 < self.size:
+            positions = np.flatnonzero(mask)
+            starts = self.offsets[positions].astype(np.int64)
+            lengths = self.offsets[positions + 1] - starts
+            ends = np.cumsum(lengths)
+            # The entries of each matching document, one after another.
+            entries = np.repeat(starts - ends + lengths, lengths) + np.arange(
+                int(ends[-1]) if len(ends) else 0
+            )
+            hits = np.bincount(self.by_doc[entries], minlength=len(self.values))
+        elif self.bits is not None:
+            if packed is None:
+                packed = np.packbits(mask, bitorder="little")
             hits = np.bitwise_count(self.bits & packed).sum(axis=1, dtype=np.int64)
         else:
             hits = np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
@@ -137,13 +161,14 @@ class FacetIndex:
 
     generation: int
     ids: np.ndarray  # int64, organization id per position, ascending
-    name_rank: np.ndarray  # int32, position's rank when sorted by name
-    updated_rank: np.ndarray  # int32, position's rank when sorted by last update, newest first
+    name_key: np.ndarray  # float64: names sort in this order (see _name_keys)
+    updated_key: np.ndarray  # float64: minus the last update's timestamp, so the newest sorts first
     dimensions: dict[str, Dimension]
     text: TextIndex
     by_latitude: np.ndarray  # int32, the positions with a public point, southernmost first
     latitudes: np.ndarray  # float64, their latitudes (ascending)
     longitudes: np.ndarray  # float64, their longitudes
+    names: list[str] | None = None  # a base's folded names in order (where added listings sort)
 
     @property
     def size(self) -> int:
@@ -169,18 +194,17 @@ def current_generation(session: Session) -> int:
 
 
 def _grouped(
-    session: Session, key: sa.ColumnElement, org_id: sa.ColumnElement
+    session: Session, key: sa.ColumnElement, org_id: sa.ColumnElement, only: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, list]:
     """(organization ids, key index of each, the keys) of a link table, one aggregated string per key.
 
     A million (id, key) rows cost seconds through the driver; a few hundred rows of comma-joined ids
     cost a fraction of that.
     """
-    rows = (
-        session.connection()
-        .execute(sa.select(key, sa.func.aggregate_strings(sa.cast(org_id, sa.String), ",")).group_by(key))
-        .all()
-    )
+    statement = sa.select(key, sa.func.aggregate_strings(sa.cast(org_id, sa.String), ",")).group_by(key)
+    if only is not None:
+        statement = statement.where(org_id.in_(only))
+    rows = session.connection().execute(statement).all()
     id_parts, code_parts, keys = [], [], []
     for code, (value, joined) in enumerate(rows):
         found = np.array(joined.split(","), dtype=np.int64)
@@ -192,22 +216,39 @@ def _grouped(
     return np.concatenate(id_parts), np.concatenate(code_parts), keys
 
 
-def _rank(order: np.ndarray) -> np.ndarray:
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32)
-    return rank
+def _name_keys(names: list[str], base: FacetIndex | None) -> tuple[np.ndarray, list[str]]:
+    """Sort keys for folded ``names``, and the names in order.
+
+    A base's keys are ranks 0..n-1. Listings added on top of a base (see :class:`Snapshot`) get keys
+    between the ranks of the base names around theirs, so both sort together by name.
+    """
+    order = sorted(range(len(names)), key=names.__getitem__)
+    keys = np.empty(len(names), dtype=np.float64)
+    if base is None or base.names is None:
+        keys[order] = np.arange(len(names), dtype=np.float64)
+        return keys, [names[i] for i in order]
+    slots = [bisect.bisect_left(base.names, names[i]) for i in order]
+    for slot, group in itertools.groupby(range(len(order)), key=slots.__getitem__):
+        members = list(group)
+        for j, i in enumerate(members):
+            keys[order[i]] = slot - 1 + (j + 1) / (len(members) + 1)
+    return keys, [names[i] for i in order]
 
 
-def build_index(session: Session) -> FacetIndex:
-    """Read the approved organizations and their filter values into a FacetIndex."""
+def build_index(
+    session: Session, only: list[int] | None = None, base: FacetIndex | None = None
+) -> FacetIndex:
+    """Read the approved organizations and their filter values into a FacetIndex; with ``only``, just
+    those organizations, ranked and scored as additions to ``base``."""
     generation = current_generation(session)
     approved = Organization.status == ListingStatus.APPROVED
     # Core statements on the session's connection: the ORM's row handling cost a second at 100,000.
     connection = session.connection()
-    rows = connection.execute(
+    statement = (
         sa.select(
             Organization.id,
             Organization.name,
+            Organization.updated_at,
             Location.country_code,
             Location.region,
             Location.subregion,
@@ -217,30 +258,24 @@ def build_index(session: Session) -> FacetIndex:
         .join(Location, Location.organization_id == Organization.id)
         .where(approved)
         .order_by(Organization.id)
-    ).all()
+    )
+    if only is not None:
+        statement = statement.where(Organization.id.in_(only))
+    rows = connection.execute(statement).all()
     n = len(rows)
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
-    names = [r[1].casefold() for r in rows]
-    name_rank = _rank(np.array(sorted(range(n), key=names.__getitem__), dtype=np.int64))
-    newest = np.fromiter(
-        connection.execute(
-            sa.select(Organization.id)
-            .where(approved)
-            .order_by(Organization.updated_at.desc(), Organization.id)
-        ).scalars(),
-        dtype=np.int64,
-    )
-    updated_rank = _rank(np.searchsorted(ids, newest))
+    name_key, names = _name_keys([r[1].casefold() for r in rows], base)
+    updated_key = -np.array([_timestamp(r[2]) for r in rows], dtype=np.float64)
     everyone = np.arange(n)
     dimensions = {
-        "country": Dimension.build(everyone, [r[2] for r in rows], n),
+        "country": Dimension.build(everyone, [r[3] for r in rows], n),
         "region": Dimension.build(
-            np.concatenate([everyone, everyone]), [r[3] for r in rows] + [r[4] for r in rows], n
+            np.concatenate([everyone, everyone]), [r[4] for r in rows] + [r[5] for r in rows], n
         ),
     }
 
     term_org, term_key, term_ids = _grouped(
-        session, organization_term.c.taxonomy_term_id, organization_term.c.organization_id
+        session, organization_term.c.taxonomy_term_id, organization_term.c.organization_id, only
     )
     terms = {t.id: (t.taxonomy, t.code) for t in session.scalars(sa.select(TaxonomyTerm))}
     term_pos, term_keep = _locate(ids, term_org)
@@ -258,55 +293,129 @@ def build_index(session: Session) -> FacetIndex:
         # results needs no query for them.
         dimensions[dim].store_per_document(list(vocab.TAXONOMIES.get(str(taxonomy), {})))
     for dim, column in (("language", Language.code), ("serves", ServiceArea.country_code)):
-        org_ids, codes, keys = _grouped(session, column, column.class_.organization_id)
+        org_ids, codes, keys = _grouped(session, column, column.class_.organization_id, only)
         pos, keep = _locate(ids, org_ids)
         dimensions[dim] = Dimension.from_codes(pos[keep], codes[keep], [str(k) for k in keys], n)
-    latitudes = np.array([r[5] if r[5] is not None else np.nan for r in rows], dtype=np.float64)
-    longitudes = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=np.float64)
+    for dim in ("country", "region", "language", "serves"):  # counted through documents when few match
+        dimensions[dim].store_per_document()
+    latitudes = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=np.float64)
+    longitudes = np.array([r[7] if r[7] is not None else np.nan for r in rows], dtype=np.float64)
     placed = np.flatnonzero(~np.isnan(latitudes) & ~np.isnan(longitudes))
     by_latitude = placed[np.argsort(latitudes[placed], kind="stable")].astype(np.int32)
-    return FacetIndex(
-        generation=generation,
-        ids=ids,
-        name_rank=name_rank,
-        updated_rank=updated_rank,
-        dimensions={d: dimensions[d] for d in DIMENSIONS},
-        text=_build_text(connection, ids, name_rank),
-        by_latitude=by_latitude,
-        latitudes=latitudes[by_latitude],
-        longitudes=longitudes[by_latitude],
-    )
-
-
-def _build_text(connection: sa.Connection, ids: np.ndarray, name_rank: np.ndarray) -> TextIndex:
-    """The full-text postings of the public organizations, from the documents the database keeps."""
 
     def position_of(org_ids: np.ndarray) -> np.ndarray:
         pos, found = _locate(ids, org_ids)
         return np.where(found, pos, -1)
 
-    return TextIndex.build(backend_for(connection.dialect.name).entries(connection, position_of), name_rank)
+    entries = backend_for(connection.dialect.name).entries(connection, position_of, only)
+    return FacetIndex(
+        generation=generation,
+        ids=ids,
+        name_key=name_key,
+        updated_key=updated_key,
+        dimensions={d: dimensions[d] for d in DIMENSIONS},
+        text=TextIndex.build(entries, name_key, base.text if base is not None else None),
+        by_latitude=by_latitude,
+        latitudes=latitudes[by_latitude],
+        longitudes=longitudes[by_latitude],
+        names=names if base is None else None,
+    )
+
+
+def _timestamp(moment: datetime | None) -> float:
+    if moment is None:
+        return 0.0
+    if moment.tzinfo is None:  # SQLite hands back naive datetimes, stored in UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+#: The most organizations a process lays over its index before building the whole index again.
+OVERLAY_LIMIT = 1000
+
+
+def changes_since(session: Session, generation: int, current: int) -> set[int] | None:
+    """The organizations changed after ``generation`` up to ``current``; None when that is not known
+    (a generation without its change rows, or one that may have changed any organization)."""
+    if current <= generation:
+        return set()
+    change = SearchChange.__table__
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(change.c.generation, change.c.organization_id).where(
+                change.c.generation > generation, change.c.generation <= current
+            )
+        )
+        .all()
+    )
+    if len({g for g, _ in rows}) != current - generation or any(org_id is None for _, org_id in rows):
+        return None
+    return {org_id for _, org_id in rows}
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What one process searches: an index of every public listing as of some generation (the base),
+    and an index of the listings changed since (the overlay), which replaces their base entries.
+
+    A change to a few listings thus costs each process a read of those listings, not a new index; and the
+    base, built before the server's workers were forked, stays shared between them (see wsgi.py).
+    """
+
+    generation: int
+    base: FacetIndex
+    live: np.ndarray | None = None  # bool per base position: not replaced by the overlay (None: all)
+    overlay: FacetIndex | None = None
+    changed: frozenset[int] = frozenset()  # organizations in the overlay (or no longer public)
+
+    def segments(self) -> list[tuple[FacetIndex, np.ndarray | None]]:
+        """Each index to search, with the mask of its entries still current."""
+        if self.overlay is None:
+            return [(self.base, self.live)]
+        return [(self.base, self.live), (self.overlay, None)]
+
+    def updated(self, session: Session, changed: set[int], generation: int) -> Snapshot:
+        """This snapshot with the listings ``changed`` read again."""
+        every = self.changed | changed
+        live = np.ones(self.base.size, dtype=bool)
+        positions = self.base.positions_of(np.fromiter(every, dtype=np.int64, count=len(every)))
+        live[positions[positions >= 0]] = False
+        overlay = build_index(session, only=sorted(every), base=self.base)
+        return Snapshot(generation, self.base, live, overlay, frozenset(every))
 
 
 class IndexCache:
-    """One FacetIndex per process, rebuilt when the database's generation moves on."""
+    """This process's :class:`Snapshot`, brought up to the database's generation when it moves on: by
+    reading the few listings that changed, or (after many changes, or changes of unknown extent) by
+    building the whole index again."""
 
     def __init__(self) -> None:
-        self._index: FacetIndex | None = None
+        self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
-    def get(self, session: Session) -> FacetIndex:
+    def get(self, session: Session) -> Snapshot:
         generation = current_generation(session)
-        index = self._index
-        if index is not None and index.generation == generation:
-            return index
+        snapshot = self._snapshot
+        if snapshot is not None and snapshot.generation == generation:
+            return snapshot
         with self._lock:
-            index = self._index
-            if index is None or index.generation != generation:
-                self._index = None  # let the old index go before the new one is built
-                index = build_index(session)
-                self._index = index
-        return index
+            snapshot = self._snapshot
+            if snapshot is not None and snapshot.generation == generation:
+                return snapshot
+            if snapshot is not None and snapshot.generation < generation:
+                changed = changes_since(session, snapshot.generation, generation)
+                if changed is not None and len(changed | snapshot.changed) <= OVERLAY_LIMIT:
+                    self._snapshot = snapshot.updated(session, changed, generation)
+                    return self._snapshot
+            self._snapshot = None  # let the old index go before the new one is built
+            base = build_index(session)
+            self._snapshot = Snapshot(base.generation, base)
+        return self._snapshot
+
+    def prepare(self, session: Session) -> None:
+        """Build the index now (before a server forks its workers, so they share it)."""
+        self.get(session)
 
     def clear(self) -> None:
-        self._index = None
+        self._snapshot = None

@@ -106,20 +106,27 @@ class TextIndex:
     impacts: np.ndarray  # float32, impact of each posting
     by_impact: np.ndarray  # int32 or int64, each token's postings (absolute indices), best first
     top_impacts: np.ndarray  # float32, the impacts in by_impact's order (descending within a token)
-    tiebreak: np.ndarray  # int32 per document: among equal scores, the lower comes first
+    tiebreak: np.ndarray  # per document: among equal scores, the lower comes first
+    documents: int  # the collection size the idf was computed over
+    averages: np.ndarray  # float64 per field: the average field length the scores were normalised by
 
     # -- building ------------------------------------------------------------------------------------
 
     @classmethod
-    def build(cls, entries: Entries, tiebreak: np.ndarray) -> TextIndex:
+    def build(cls, entries: Entries, tiebreak: np.ndarray, base: TextIndex | None = None) -> TextIndex:
         """From every document's token frequencies per field (see :class:`Entries`); ``tiebreak``
-        orders documents of equal score (the name order), one value per document."""
+        orders documents of equal score (the name order), one value per document.
+
+        With ``base``, these documents are scored as members of base's collection (its size, average
+        field lengths and document frequencies), so scores from both compare.
+        """
         size = len(tiebreak)
         if not entries.tokens:
-            return cls.empty(tiebreak)
+            return cls.empty(tiebreak, base)
         tokens = entries.tokens
         lengths = np.zeros((len(scoring.FIELDS), size), dtype=np.float64)
         np.add.at(lengths, (entries.fields, entries.docs), entries.counts)
+        averages = scoring.average_lengths(lengths) if base is None else base.averages
         doc, field = entries.docs, entries.fields
         tf = entries.counts.astype(np.float64)
         distinct = sorted(set(tokens), key=str.encode)
@@ -129,7 +136,7 @@ class TextIndex:
         tok = np.fromiter(map(token_id.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         del token_id
         # One row per (token, document): the fields' weighted, length-normalised frequencies added up.
-        weighted = tf * scoring.field_factors(lengths)[field, doc]
+        weighted = tf * scoring.field_factors(lengths, averages)[field, doc]
         key = tok * size + doc
         order = np.argsort(key, kind="stable")
         key, weighted = key[order], weighted[order]
@@ -139,7 +146,12 @@ class TextIndex:
         pair_doc = (pair_key % size).astype(np.int32)
         combined = np.add.reduceat(weighted, starts)
         df = np.bincount(pair_tok, minlength=len(ordered))
-        impacts = scoring.impact(combined, scoring.idf(df, size)[pair_tok]).astype(np.float32)
+        documents, collection_df = size, df
+        if base is not None:
+            known = np.array([base.document_frequency(t.decode()) for t in ordered], dtype=np.int64)
+            documents, collection_df = base.documents, np.where(known > 0, known, df)
+        idf = scoring.idf(collection_df, documents)
+        impacts = scoring.impact(combined, idf[pair_tok]).astype(np.float32)
         offsets = np.zeros(len(ordered) + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
         by_impact = np.lexsort((tiebreak[pair_doc], -impacts, pair_tok))
@@ -153,10 +165,12 @@ class TextIndex:
             by_impact=by_impact.astype(index_type),
             top_impacts=impacts[by_impact],
             tiebreak=tiebreak,
+            documents=documents,
+            averages=averages,
         )
 
     @classmethod
-    def empty(cls, tiebreak: np.ndarray) -> TextIndex:
+    def empty(cls, tiebreak: np.ndarray, base: TextIndex | None = None) -> TextIndex:
         return cls(
             size=len(tiebreak),
             vocabulary=Vocabulary(b"", np.zeros(1, dtype=np.int64)),
@@ -166,7 +180,14 @@ class TextIndex:
             by_impact=np.zeros(0, dtype=np.int32),
             top_impacts=np.zeros(0, dtype=np.float32),
             tiebreak=tiebreak,
+            documents=base.documents if base is not None else len(tiebreak),
+            averages=base.averages if base is not None else np.ones(len(scoring.FIELDS)),
         )
+
+    def document_frequency(self, token: str) -> int:
+        """How many documents hold ``token``."""
+        t = self.vocabulary.find(token)
+        return int(self.offsets[t + 1] - self.offsets[t]) if t >= 0 else 0
 
     # -- matching ------------------------------------------------------------------------------------
 

@@ -58,13 +58,19 @@ def field_counts(fields: Sequence[Sequence[str]]) -> list[Counter[str]]:
     return counts
 
 
-def field_factors(lengths: np.ndarray) -> np.ndarray:
-    """Per field and document, what one occurrence of a word there is worth before saturation:
-    the field's weight over its normalised length. ``lengths`` is ``[field, document]``."""
-    average = lengths.mean(axis=1, keepdims=True) if lengths.shape[1] else np.ones((len(FIELDS), 1))
+def average_lengths(lengths: np.ndarray) -> np.ndarray:
+    """Each field's average length over the documents (1 for a field no document has): ``lengths`` is
+    ``[field, document]``."""
+    average = lengths.mean(axis=1) if lengths.shape[1] else np.ones(len(FIELDS))
     average[average == 0] = 1.0
+    return average
+
+
+def field_factors(lengths: np.ndarray, averages: np.ndarray) -> np.ndarray:
+    """Per field and document, what one occurrence of a word there is worth before saturation:
+    the field's weight over its length relative to the field's average."""
     weights = np.array([WEIGHTS[f] for f in FIELDS], dtype=np.float64)[:, None]
-    return weights / (1.0 - B + B * lengths / average)
+    return weights / (1.0 - B + B * lengths / averages[:, None])
 
 
 def idf(document_frequency: np.ndarray, documents: int) -> np.ndarray:

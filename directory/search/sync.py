@@ -9,7 +9,8 @@
   and one token per vocabulary term it is tagged with (:func:`.synonyms.term_token`), so a query word
   naming the term finds it.
 * Any change to a listing bumps ``search_state.generation``, which tells every server process that
-  its cached search index is stale (see :mod:`.index`).
+  its search index is stale, and records which organizations changed (``search_change``), so each
+  process reads just those again (see :mod:`.index`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..organizations.models import (
     Location,
     Organization,
     OrganizationText,
+    SearchChange,
     SearchState,
     ServiceArea,
     TaxonomyTerm,
@@ -176,14 +178,28 @@ def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
         connection.execute(_DELETE[dialect], [{"rowid": i} for i in org_ids])
 
 
-def bump_generation(connection: Connection) -> None:
-    """Tell every process that listings changed (their search index is stale), and when."""
+#: Change rows are kept for this many generations; a process further behind builds its index again.
+KEPT_GENERATIONS = 2000
+
+
+def bump_generation(connection: Connection, org_ids: Iterable[int] | None = None) -> None:
+    """Tell every process that listings changed (their search index is stale), which ones (None: any
+    of them), and when."""
     state = SearchState.__table__
-    connection.execute(
+    generation = connection.execute(
         sa.update(state)
         .where(state.c.id == 1)
         .values(generation=state.c.generation + 1, changed_at=now_utc())
+        .returning(state.c.generation)
+    ).scalar()
+    if generation is None:
+        return
+    change = SearchChange.__table__
+    ids: list[int | None] = sorted(set(org_ids)) if org_ids is not None else []
+    connection.execute(
+        sa.insert(change), [{"generation": generation, "organization_id": i} for i in ids or [None]]
     )
+    connection.execute(sa.delete(change).where(change.c.generation <= generation - KEPT_GENERATIONS))
 
 
 def mark_public_change(connection: Connection) -> None:
@@ -242,7 +258,14 @@ def _after_flush(session: Session, _context: object) -> None:
         if any(_changed(o, _SHOWN_ATTRIBUTES) for o in dirty_orgs):
             mark_public_change(session.connection())
         return
+    affected = {o.id for o in (*new_orgs, *deleted_orgs)}
+    affected |= {o.id for o in dirty_orgs if _changed(o, _SEARCHED_ATTRIBUTES)}
+    affected |= {
+        obj.organization_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, _LISTING_MODELS) and not isinstance(obj, Organization)
+    }
     connection = session.connection()
     index_documents(connection, load_rows(connection, sorted(reindex - deleted_ids)), replace=True)
     unindex_documents(connection, sorted(deleted_ids))
-    bump_generation(connection)
+    bump_generation(connection, None if None in affected else affected)

@@ -1,0 +1,38 @@
+"""Facet counting in the search index: every way of counting gives what counting by hand gives."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from directory.search.index import Dimension
+
+
+@settings(max_examples=120, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(1, 300),
+    values=st.integers(1, 90),  # up to 64 values a field keeps bitsets; above, it scans entries
+    per_document=st.integers(0, 4),
+    share=st.sampled_from([0.0, 0.01, 0.05, 0.5, 1.0]),
+    stored=st.booleans(),
+)
+def test_counts_equal_counting_by_hand(
+    seed: int, size: int, values: int, per_document: int, share: float, stored: bool
+) -> None:
+    rng = np.random.default_rng(seed)
+    docs, labels = [], []
+    for doc in range(size):
+        for value in rng.choice(values, size=min(per_document, values), replace=False):
+            docs.append(doc)
+            labels.append(f"v{value}")
+    dimension = Dimension.build(np.array(docs, dtype=np.int64), labels, size)
+    if stored:
+        dimension.store_per_document()
+    mask = rng.random(size) < share
+    expected = Counter(label for doc, label in zip(docs, labels, strict=True) if mask[doc])
+    assert dimension.counts(mask) == dict(expected)
+    assert dimension.counts(mask, np.packbits(mask, bitorder="little")) == dict(expected)
