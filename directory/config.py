@@ -152,7 +152,7 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "SEARCH_MAX_QUERY_LENGTH": 200,
         "SEARCH_DEFAULT_RADIUS_KM": _env_int("SEARCH_DEFAULT_RADIUS_KM", 100),
         "SEARCH_MAX_RADIUS_KM": 20_000,
-        # Per-worker cache of text and place matches, in MB (0 turns it off); with the search index
-        # (about 14 MB at 100,000 listings) it keeps a worker within 150 MB.
+        # Per-worker cache of text and place matches, in MB (0 turns it off): a bound on what the cache
+        # adds to each worker's memory, beside the search index.
         "SEARCH_CACHE_MB": _env_int("SEARCH_CACHE_MB", 16),
     }
