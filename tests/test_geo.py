@@ -75,6 +75,17 @@ def test_answers_are_cached(app: Flask) -> None:
     assert calls == ["Somewhere"]
 
 
+class _NoSuggestions:
+    """Stands in for the gazetteer where only its "did you mean" is asked for (no app needed)."""
+
+    def suggest(self, name: str) -> list[str]:
+        return []
+
+
+def _geo(geocoder: Any, cache_size: int) -> Geo:
+    return Geo(_NoSuggestions(), geocoder, cache_size)  # type: ignore[arg-type]
+
+
 class _Counting:
     """A geocoder that knows every place except "Nowhere", and counts what it is asked."""
 
@@ -86,18 +97,18 @@ class _Counting:
         return None if query == "Nowhere" else Location(query, (1.0, 2.0), {})
 
 
-def test_not_found_is_cached_too(app: Flask) -> None:
+def test_not_found_is_cached_too() -> None:
     geocoder = _Counting()
-    geo = Geo(get_geo().gazetteer, geocoder, cache_size=10)
+    geo = _geo(geocoder, 10)
     for _ in range(2):
         with pytest.raises(PlaceNotFoundError):
             geo.resolve("Nowhere")
     assert geocoder.calls == ["Nowhere"]
 
 
-def test_the_cache_keeps_the_most_recently_used_answers(app: Flask) -> None:
+def test_the_cache_keeps_the_most_recently_used_answers() -> None:
     geocoder = _Counting()
-    geo = Geo(get_geo().gazetteer, geocoder, cache_size=2)
+    geo = _geo(geocoder, 2)
     for name in ["A", "B", "A", "C"]:  # C pushes out B, the least recently used
         geo.resolve(name)
     geo.resolve("A")
@@ -106,14 +117,14 @@ def test_the_cache_keeps_the_most_recently_used_answers(app: Flask) -> None:
     assert geocoder.calls == ["A", "B", "C", "B"]
 
 
-def test_a_cache_of_size_zero_asks_every_time(app: Flask) -> None:
+def test_a_cache_of_size_zero_asks_every_time() -> None:
     geocoder = _Counting()
-    geo = Geo(get_geo().gazetteer, geocoder, cache_size=0)
+    geo = _geo(geocoder, 0)
     assert geo.resolve("A").name == geo.resolve("A").name == "A"
     assert geocoder.calls == ["A", "A"]
 
 
-def test_an_unreachable_geocoder_is_not_cached(app: Flask) -> None:
+def test_an_unreachable_geocoder_is_not_cached() -> None:
     from geopy.exc import GeocoderServiceError
 
     answers: list[Exception | Location] = [GeocoderServiceError("down"), Location("Back", (1.0, 2.0), {})]
@@ -125,7 +136,7 @@ def test_an_unreachable_geocoder_is_not_cached(app: Flask) -> None:
                 raise answer
             return answer
 
-    geo = Geo(get_geo().gazetteer, Flaky(), cache_size=10)
+    geo = _geo(Flaky(), 10)
     with pytest.raises(GeocoderUnavailableError):
         geo.resolve("Back")
     assert geo.resolve("Back").name == "Back"
