@@ -62,7 +62,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_sqlite(db.engine)
     if not app.config.get("WEB_ONLY"):
-        # Alembic costs a server worker about 11 MB and is only needed by `flask db` (see config.py).
+        # Alembic is only needed by `flask db`: a server worker (WEB_ONLY, see config.py) saves its memory.
         from flask_migrate import Migrate
 
         Migrate(render_as_batch=True, compare_type=True).init_app(app, db, directory=str(ROOT / "migrations"))
@@ -113,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(api_docs_bp, url_prefix="/api")  # its OpenAPI document and reference page
     app.register_blueprint(hsds_bp, url_prefix="/hsds")
-    # The JSON APIs are read-only and cookie-less for now; CSRF guards the HTML forms.
+    # The JSON APIs only read and use no cookies, so there is no request to forge; CSRF guards the HTML forms.
     csrf.exempt(api_bp)
     csrf.exempt(hsds_bp)
 

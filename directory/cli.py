@@ -95,7 +95,7 @@ def geo_build(force: bool) -> None:
     """Build the offline geocoder's gazetteer and the map's country outlines (once; a few seconds)."""
     from flask import current_app
 
-    from .geo import build_gazetteer
+    from .geo.build import build_gazetteer
     from .maps.outlines import ensure_outlines
 
     gazetteer = get_geo().gazetteer

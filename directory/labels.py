@@ -3,6 +3,8 @@ contact visibility and location precision."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 
 from . import regions, vocab
@@ -87,24 +89,18 @@ def state_label(state: object) -> str:
     return str(STATE_LABELS.get(str(value), str(value).replace("_", " ")))
 
 
-#: Facet labels already looked up, per (locale, dimension, value): a search page shows hundreds of them,
-#: and translations only change when the process restarts.
-_FACET_LABELS: dict[tuple[str, str, str], str] = {}
-
-
 def facet_label(dim: str, value: str, locale: str | None = None) -> str:
     """The label of one facet value in the reader's language."""
     if locale is None:
         from flask_babel import get_locale
 
         locale = str(get_locale() or "en")
-    key = (locale, dim, value)
-    found = _FACET_LABELS.get(key)
-    if found is None:
-        found = _FACET_LABELS[key] = _facet_label(dim, value, locale)
-    return found
+    return _facet_label(dim, value, locale)
 
 
+# Kept per (dimension, value, locale): a search page shows hundreds of labels, and translations only
+# change when the process restarts. The values are checked codes; the bound is there all the same.
+@lru_cache(maxsize=16384)
 def _facet_label(dim: str, value: str, locale: str) -> str:
     if dim in ("country", "serves"):
         return regions.country_name(value, locale)

@@ -8,7 +8,7 @@ falls back to a coarser one (city -> country -> nothing), never to a finer one.
 
 from __future__ import annotations
 
-from .geo import Point
+from .geo.geometry import Point
 from .organizations.models import LocationPrecision
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import Flask, g, url_for
+from flask import Flask
 from flask_babel import format_currency, format_date, format_datetime, format_number, get_locale
 
 from . import languages, regions, vocab
 from .forms import invalid_fields
 from .labels import agency_type_label, facet_label, precision_label, role_label, state_label, visibility_label
+from .organizations.facets import facet_items
+from .organizations.links import search_url
 from .partnerships.checks import finding_title, stored_wording
 from .partnerships.vocabulary import action_label, term_label, term_labels
 
@@ -33,25 +34,6 @@ def _standing_notice() -> str | None:
     return notice_for(current_user)
 
 
-#: What url_for leaves unescaped in a query string (werkzeug's choice), so links look the same.
-QUERY_SAFE = "!$'()*,/:;?@"
-
-
-def search_url(**args: Any) -> str:
-    """A link to the search page with these arguments (lists repeat the name), as ``url_for`` would
-    build it. A search page has hundreds of such links, so the route is resolved once per request."""
-    base = g.get("_search_base")
-    if base is None:
-        base = g._search_base = url_for("organizations.search_page")
-    items = [
-        (name, item)
-        for name, value in args.items()
-        for item in (value if isinstance(value, list | tuple) else [value])
-        if item is not None
-    ]
-    return f"{base}?{urlencode(items, safe=QUERY_SAFE)}" if items else base
-
-
 def _report_reason(reason: Any) -> str:
     from .reports.forms import REASON_LABELS
 
@@ -62,12 +44,6 @@ def _field_label(name: str) -> str:
     from .workspace.forms import field_label
 
     return field_label(name)
-
-
-def _facet_items(results: Any, dim: str) -> Any:
-    from .organizations.facets import facet_items
-
-    return facet_items(results, dim)
 
 
 def listing_value(name: str, value: Any) -> str:
@@ -103,7 +79,7 @@ def register(app: Flask) -> None:
             "language_name": regions.language_name,
             "listing_value": listing_value,
             "facet_label": facet_label,
-            "facet_items": _facet_items,
+            "facet_items": facet_items,
             "search_url": search_url,
             "invalid_fields": invalid_fields,
             "finding_wording": stored_wording,

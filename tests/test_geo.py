@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Any
 
 import pytest
 from flask import Flask
 from geopy.distance import great_circle
 from geopy.location import Location
 
-from directory.geo import (
-    Geo,
-    OfflineGeocoder,
-    PlaceNotFoundError,
-    Point,
-    bounding_box,
-    distance_km,
-    get_geo,
-    make_geocoder,
-    normalize_name,
-    parse_coordinates,
-)
+from directory.geo import get_geo
+from directory.geo.build import normalize_name
+from directory.geo.gazetteer import Gazetteer
+from directory.geo.geocoders import OfflineGeocoder, make_geocoder
+from directory.geo.geometry import Point, bounding_box, distance_km, parse_coordinates
+from directory.geo.service import Geo, GeocoderUnavailableError, PlaceNotFoundError
 from directory.search.engine import great_circle_km
 
 
@@ -78,6 +73,89 @@ def test_answers_are_cached(app: Flask) -> None:
     assert geo.resolve("Somewhere").point == Point(1.0, 2.0)
     assert geo.resolve("  somewhere ").point == Point(1.0, 2.0)
     assert calls == ["Somewhere"]
+
+
+class _NoSuggestions:
+    """Stands in for the gazetteer where only its "did you mean" is asked for (no app needed)."""
+
+    def suggest(self, name: str) -> list[str]:
+        return []
+
+
+def _geo(geocoder: Any, cache_size: int) -> Geo:
+    return Geo(_NoSuggestions(), geocoder, cache_size)  # type: ignore[arg-type]
+
+
+class _Counting:
+    """A geocoder that knows every place except "Nowhere", and counts what it is asked."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Location | None:
+        self.calls.append(query)
+        return None if query == "Nowhere" else Location(query, (1.0, 2.0), {})
+
+
+def test_not_found_is_cached_too() -> None:
+    geocoder = _Counting()
+    geo = _geo(geocoder, 10)
+    for _ in range(2):
+        with pytest.raises(PlaceNotFoundError):
+            geo.resolve("Nowhere")
+    assert geocoder.calls == ["Nowhere"]
+
+
+def test_the_cache_keeps_the_most_recently_used_answers() -> None:
+    geocoder = _Counting()
+    geo = _geo(geocoder, 2)
+    for name in ["A", "B", "A", "C"]:  # C pushes out B, the least recently used
+        geo.resolve(name)
+    geo.resolve("A")
+    assert geocoder.calls == ["A", "B", "C"]
+    geo.resolve("B")
+    assert geocoder.calls == ["A", "B", "C", "B"]
+
+
+def test_a_cache_of_size_zero_asks_every_time() -> None:
+    geocoder = _Counting()
+    geo = _geo(geocoder, 0)
+    assert geo.resolve("A").name == geo.resolve("A").name == "A"
+    assert geocoder.calls == ["A", "A"]
+
+
+def test_an_unreachable_geocoder_is_not_cached() -> None:
+    from geopy.exc import GeocoderServiceError
+
+    answers: list[Exception | Location] = [GeocoderServiceError("down"), Location("Back", (1.0, 2.0), {})]
+
+    class Flaky:
+        def geocode(self, query: str, exactly_one: bool = True) -> Location:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+    geo = _geo(Flaky(), 10)
+    with pytest.raises(GeocoderUnavailableError):
+        geo.resolve("Back")
+    assert geo.resolve("Back").name == "Back"
+
+
+def test_gazetteer_points_are_looked_up_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    gazetteer = Gazetteer(get_geo().gazetteer.path)
+    finds = []
+    find = gazetteer.find
+
+    def counting_find(*args: Any, **kwargs: Any) -> Any:
+        finds.append(args)
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(gazetteer, "find", counting_find)
+    douala = gazetteer.city_point("Douala", "cm")
+    assert douala is not None and douala == gazetteer.city_point("douala", "CM")
+    assert len(finds) == 1
+    assert gazetteer.country_point("cm") == gazetteer.country_point("CM") is not None
 
 
 def test_nominatim_is_a_configuration_switch(app: Flask) -> None:

@@ -148,7 +148,7 @@ def test_contacts_follow_their_visibility(
 def test_search_links_are_built_as_url_for_builds_them(app: Flask) -> None:
     from flask import url_for
 
-    from directory.templating import search_url
+    from directory.organizations.links import search_url
 
     cases = [
         {},
@@ -164,8 +164,8 @@ def test_facet_links_toggle_one_value_and_keep_the_rest_of_the_search(
     app: Flask, client: FlaskClient, make_org: Callable[..., Organization]
 ) -> None:
     from directory.organizations.facets import facet_items
+    from directory.organizations.links import search_url
     from directory.search import parse_params, search
-    from directory.templating import search_url
 
     make_org(
         name="Kivu Fishers",

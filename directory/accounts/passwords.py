@@ -35,7 +35,7 @@ def password_problems(password: str, email: str = "", name: str = "") -> list[st
     if any(word in lowered for word in SITE_WORDS):
         return [_("Don't use the name of this site in your password.")]
     inputs = [w for w in (local, *name.split(), *SITE_WORDS) if w]
-    # Imported here: its word lists cost each server worker about 13 MB, and most never check a password.
+    # Imported here: its word lists are large, and most server workers never check a password.
     from zxcvbn import zxcvbn
 
     estimate = zxcvbn(password[:100], user_inputs=inputs)

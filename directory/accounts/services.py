@@ -238,10 +238,6 @@ def send_password_reset(email: str) -> None:
         _send(normalize_email(email), "reset_no_account", _l("Reset your password"), None, link=register_link)
 
 
-def organization_of(user: User) -> Organization | None:
-    return user.organization if user.role is Role.ORG_MEMBER else None
-
-
 def delete_account(user: User, password: str) -> None:
     """Delete the account and its personal details (with the organization or agency it was the last
     member of). Audit entries stay, naming the person only by role and id."""

@@ -7,8 +7,9 @@ with): each ``x.json`` becomes the component ``HSDS_x`` and each relative ``"$re
 files that are not JSON Schema (``datapackage_metadata``, ``constraints``, ``core``, ...) are left out.
 
 ``compiled/organization.json`` and ``compiled/service.json`` are the raw schemas with every reference copied
-in (3.4 MB and 2.3 MB): they are described here as the raw schema plus the fields only the compiled one has
-(an organization's ``services``), by reference, which accepts the same objects at a thousandth of the size.
+in, which makes them very large: they are described here as the raw schema plus the fields only the compiled
+one has (an organization's ``services``), by reference, which accepts the same objects in a small fraction of
+the size.
 The small ``compiled/*_list.json`` (the one-to-one fields of a list) are embedded as they are.
 """
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..extensions import db
-from ..geo import ResolvedPlace
+from ..geo.geometry import ResolvedPlace
 from ..organizations.models import ListingStatus, Location, LocationPrecision, Organization
 from ..organizations.public import place_label, public_coordinates
 from ..search import SearchParams, search_all

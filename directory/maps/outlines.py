@@ -84,7 +84,7 @@ def source_path(app: Flask) -> Path:
 def build_outlines(source: Path, target: Path) -> Path:
     """Convert ``source`` (TopoJSON) into ``target`` (GeoJSON), atomically: a half-written file is never
     served, and two processes building at once both leave a whole file."""
-    from ..geo import country_codes_by_iso_numeric
+    from ..geo.build import country_codes_by_iso_numeric
 
     collection = country_outlines(json.loads(source.read_text("utf-8")), country_codes_by_iso_numeric())
     target.parent.mkdir(parents=True, exist_ok=True)

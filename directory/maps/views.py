@@ -24,7 +24,7 @@ def _check_tile_url(state: BlueprintSetupState) -> None:
 def countries() -> Response:
     """Natural Earth's country outlines (built by ``flask geo build``, or now if it has not run)."""
     path, _built = ensure_outlines(current_app._get_current_object())  # type: ignore[attr-defined]
-    # Read whole (about 200 kB): no file handle outlives the request, whoever reads the response.
+    # Read whole (the file is small): no file handle outlives the request, whoever reads the response.
     response = Response(path.read_bytes(), mimetype="application/geo+json")
     response.cache_control.public = True
     response.cache_control.max_age = 24 * 3600

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from ..labels import facet_label
 from ..search import SearchResults
 from ..search.params import LIST_FILTERS
-from ..templating import QUERY_SAFE, search_url
+from .links import QUERY_SAFE, search_url
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,8 @@
-"""Partnership requests the survivor-informed way (issue 4): for now, the survivor-informed check.
+"""Partnership requests from agencies to organizations, made the survivor-informed way.
 
-The check is a pure function over a request's terms (:mod:`.checks`); the request model, the
-workflow and the pages build on it.
+The survivor-informed check is a pure function over a request's terms (:mod:`.checks`), in the words
+of :mod:`.vocabulary`; the request model (:mod:`.models`), its workflow (:mod:`.services`), the pages
+(:mod:`.views`) and the admin dashboard's figures (:mod:`.stats`) build on it.
+
+The blueprint is ``views.bp``; the app factory imports it from there.
 """
