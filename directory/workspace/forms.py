@@ -24,6 +24,7 @@ from .. import regions, vocab
 from ..accounts.forms import country_choices
 from ..forms import CountriesField, Form, LanguagesField, NameField, WebsiteField
 from ..organizations.models import LocationPrecision, Visibility
+from ..organizations.services import TERM_FIELDS
 
 
 class CheckboxesField(SelectMultipleField):
@@ -190,13 +191,7 @@ class ProfileForm(Form):
             narrative.description = summary.description
         countries = country_choices()
         self.country_code.choices = countries
-        for name, taxonomy in (
-            ("models", "model"),
-            ("focus", "focus"),
-            ("trafficking", "trafficking"),
-            ("services", "service"),
-            ("engagements", "engagement"),
-        ):
+        for taxonomy, name in TERM_FIELDS.items():
             getattr(self, name).choices = _terms(taxonomy)
 
 

@@ -53,40 +53,72 @@ def dashboard() -> str:
 
 
 def _form_to_input(form: ProfileForm) -> OrganizationInput:
+    """The whole listing as the editor's form holds it (fields of other sections: what is saved now)."""
     return OrganizationInput(
-        name=form.name.data or "",
-        country_code=form.country_code.data or "",
-        city=form.city.data or "",
-        summary=form.summary.data or "",
-        description=form.description.data or "",
-        leadership_narrative=form.leadership_narrative.data or "",
-        survivor_attestation=form.survivor_attestation.data or "",
-        year_incorporated=form.year_incorporated.data,
-        website=form.website.data or None,
-        email=(form.email.data or "").strip() or None,
-        email_visibility=Visibility(form.email_visibility.data),
-        phone=(form.phone.data or "").strip() or None,
-        phone_visibility=Visibility(form.phone_visibility.data),
-        latitude=form.latitude.data,
-        longitude=form.longitude.data,
-        location_precision=LocationPrecision(form.location_precision.data),
-        trafficking=form.trafficking.data or [],
-        focus=form.focus.data or [],
-        models=form.models.data or [],
-        services=form.services.data or [],
-        engagements=form.engagements.data or [],
-        languages=form.languages.data or [],
-        serves=form.serves.data or [],
-        text_language=form.text_language.data or "en",
-        **{
-            name: {
-                code: text
-                for code in TRANSLATION_LANGUAGES
-                if (text := (getattr(form, f"{prefix}_{code}").data or "").strip())
-            }
-            for name, (prefix, _limit) in TRANSLATED.items()
-        },
+        **_who_you_are(form),
+        **_leadership(form),
+        **_offer(form),
+        **_where(form),
+        **_contacts(form),
+        **_other_versions(form),
     )
+
+
+def _who_you_are(form: ProfileForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "text_language": form.text_language.data or "en",
+        "summary": form.summary.data or "",
+        "description": form.description.data or "",
+        "year_incorporated": form.year_incorporated.data,
+        "website": form.website.data or None,
+    }
+
+
+def _leadership(form: ProfileForm) -> dict[str, Any]:
+    return {
+        "leadership_narrative": form.leadership_narrative.data or "",
+        "models": form.models.data or [],
+        "survivor_attestation": form.survivor_attestation.data or "",
+    }
+
+
+def _offer(form: ProfileForm) -> dict[str, list[str]]:
+    """The terms ticked and the languages: lists, empty when nothing is given."""
+    names = ("focus", "trafficking", "services", "engagements", "languages")
+    return {name: getattr(form, name).data or [] for name in names}
+
+
+def _where(form: ProfileForm) -> dict[str, Any]:
+    return {
+        "country_code": form.country_code.data or "",
+        "city": form.city.data or "",
+        "serves": form.serves.data or [],
+        "location_precision": LocationPrecision(form.location_precision.data),
+        "latitude": form.latitude.data,
+        "longitude": form.longitude.data,
+    }
+
+
+def _contacts(form: ProfileForm) -> dict[str, Any]:
+    return {
+        "email": (form.email.data or "").strip() or None,
+        "email_visibility": Visibility(form.email_visibility.data),
+        "phone": (form.phone.data or "").strip() or None,
+        "phone_visibility": Visibility(form.phone_visibility.data),
+    }
+
+
+def _other_versions(form: ProfileForm) -> dict[str, dict[str, str]]:
+    """The summary and the leadership narrative in other languages: {language: text}, empty ones left out."""
+    return {
+        name: {
+            code: text
+            for code in TRANSLATION_LANGUAGES
+            if (text := (getattr(form, f"{prefix}_{code}").data or "").strip())
+        }
+        for name, (prefix, _limit) in TRANSLATED.items()
+    }
 
 
 def _fill(
