@@ -634,3 +634,26 @@ def test_messages_are_limited_per_writer_and_notices_to_one_person_come_together
     assert len(to_member) == 5 and all("New message about" in m for m in to_member)
     [digest] = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == MailKind.DIGEST)).all()
     assert digest.to_address == "ama@example.org" and digest.body.count("\n- New message about") == 3
+
+
+def test_who_sees_which_requests_in_their_list(parties: dict) -> None:
+    from directory.partnerships.services import (
+        post_message,
+        published_organizations,
+        requests_for,
+        thread_of,
+    )
+
+    org, org_b = parties["org"], parties["org_b"]
+    sent = send_requests(parties["agency_user"], [org], draft(), "t1", TODAY)[0]
+    kept = send_requests(parties["agency_user"], [org_b], draft(), "t2", TODAY, as_draft=True)[0]
+    theirs = send_requests(parties["other_agency_user"], [org_b], draft(), "t3", TODAY)[0]
+    db.session.commit()
+    assert requests_for(parties["agency_user"]) == [kept, sent]  # the agency's own drafts too
+    assert requests_for(parties["org_user"]) == [sent]
+    assert requests_for(parties["org_b_user"]) == [theirs]  # never another agency's draft
+    assert requests_for(parties["admin"]) == [theirs, sent]
+    assert requests_for(parties["admin"], limit=1) == [theirs]
+    assert {o.id for o in published_organizations([org.slug, org_b.slug, "nobody"])} == {org.id, org_b.id}
+    message = post_message(sent, parties["org_user"], "Hello.")
+    assert thread_of(sent) == [message]

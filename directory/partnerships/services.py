@@ -214,6 +214,32 @@ def send_requests(
     return out
 
 
+def published_organizations(slugs: list[str]) -> list[Organization]:
+    """The published organizations among ``slugs`` (a request may be sent to several at once)."""
+    public = Organization.status == ListingStatus.APPROVED
+    return list(db.session.scalars(sa.select(Organization).where(Organization.slug.in_(slugs), public)))
+
+
+def requests_for(user: User, limit: int = 200) -> list[PartnershipRequest]:
+    """The requests ``user`` sees in their list, newest first: an agency member their agency's (drafts
+    too), an organization member their organization's, an admin everyone's (drafts are the agency's
+    own until sent)."""
+    query = sa.select(PartnershipRequest).order_by(PartnershipRequest.id.desc())
+    if user.role is Role.AGENCY_MEMBER:
+        query = query.where(PartnershipRequest.agency_id == user.agency_id)
+    else:
+        query = query.where(PartnershipRequest.state != RequestState.DRAFT)
+    if user.role is Role.ORG_MEMBER:
+        query = query.where(PartnershipRequest.organization_id == user.organization_id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def thread_of(request: PartnershipRequest) -> list[RequestMessage]:
+    """The messages written in ``request``'s thread, oldest first."""
+    query = sa.select(RequestMessage).where(RequestMessage.request_id == request.id)
+    return list(db.session.scalars(query.order_by(RequestMessage.id)))
+
+
 def party_of(user: User, request: PartnershipRequest) -> Party | None:
     """Which side of ``request`` the user is on (None: not a party; admins see but do not act)."""
     if user.role is Role.AGENCY_MEMBER and user.agency_id == request.agency_id:
