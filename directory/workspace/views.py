@@ -21,7 +21,7 @@ from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Organization, Visibility
 from ..organizations.sections import SECTIONS
-from ..organizations.services import ListingValidationError, OrganizationInput
+from ..organizations.services import TERM_FIELDS, ListingValidationError, OrganizationInput
 from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
 from .forms import (
@@ -52,55 +52,38 @@ def dashboard() -> str:
     )
 
 
+#: The listing's fields read from the form as typed text ("" when left empty) ...
+_TEXT_FIELDS = (
+    "name",
+    "country_code",
+    "city",
+    "summary",
+    "description",
+    "leadership_narrative",
+    "survivor_attestation",
+)
+#: ... as lists (nothing ticked or typed: an empty list) ...
+_LIST_FIELDS = (*TERM_FIELDS.values(), "languages", "serves")
+#: ... and as numbers (None when left empty).
+_NUMBER_FIELDS = ("year_incorporated", "latitude", "longitude")
+
+
 def _form_to_input(form: ProfileForm) -> OrganizationInput:
     """The whole listing as the editor's form holds it (fields of other sections: what is saved now)."""
     return OrganizationInput(
-        **_who_you_are(form),
-        **_leadership(form),
-        **_offer(form),
-        **_where(form),
+        **{name: getattr(form, name).data or "" for name in _TEXT_FIELDS},
+        **{name: getattr(form, name).data or [] for name in _LIST_FIELDS},
+        **{name: getattr(form, name).data for name in _NUMBER_FIELDS},
         **_contacts(form),
         **_other_versions(form),
+        website=form.website.data or None,
+        location_precision=LocationPrecision(form.location_precision.data),
+        text_language=form.text_language.data or "en",
     )
 
 
-def _who_you_are(form: ProfileForm) -> dict[str, Any]:
-    return {
-        "name": form.name.data or "",
-        "text_language": form.text_language.data or "en",
-        "summary": form.summary.data or "",
-        "description": form.description.data or "",
-        "year_incorporated": form.year_incorporated.data,
-        "website": form.website.data or None,
-    }
-
-
-def _leadership(form: ProfileForm) -> dict[str, Any]:
-    return {
-        "leadership_narrative": form.leadership_narrative.data or "",
-        "models": form.models.data or [],
-        "survivor_attestation": form.survivor_attestation.data or "",
-    }
-
-
-def _offer(form: ProfileForm) -> dict[str, list[str]]:
-    """The terms ticked and the languages: lists, empty when nothing is given."""
-    names = ("focus", "trafficking", "services", "engagements", "languages")
-    return {name: getattr(form, name).data or [] for name in names}
-
-
-def _where(form: ProfileForm) -> dict[str, Any]:
-    return {
-        "country_code": form.country_code.data or "",
-        "city": form.city.data or "",
-        "serves": form.serves.data or [],
-        "location_precision": LocationPrecision(form.location_precision.data),
-        "latitude": form.latitude.data,
-        "longitude": form.longitude.data,
-    }
-
-
 def _contacts(form: ProfileForm) -> dict[str, Any]:
+    """The email address and phone number (None when left empty), and who may see each."""
     return {
         "email": (form.email.data or "").strip() or None,
         "email_visibility": Visibility(form.email_visibility.data),
