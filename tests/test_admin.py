@@ -13,9 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from directory.accounts.models import User
+from directory.admin import services as admin_services
 from directory.admin.services import CHECKLIST
 from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.audit.models import AuditEntry
+from directory.audit.services import record
 from directory.db import now_utc
 from directory.extensions import db
 from directory.organizations.models import ListingRevision, ListingStatus, Organization, RevisionStatus
@@ -190,6 +192,31 @@ def test_the_audit_log_can_be_browsed_and_filtered(admin: FlaskClient, pending_o
     filtered = admin.get("/admin/audit", query_string={"action": "listing.sus"}).get_data(as_text=True)
     assert "listing.suspend" in filtered and "listing.approve" not in filtered
     assert admin.get("/admin/audit?page=abc").status_code == 400
+
+
+def test_the_admin_pages_read_through_services(
+    make_user: Callable[..., User], make_org: Callable[..., Organization]
+) -> None:
+    """The history on a review page, the audit log's filters, the account lookup and the queue's counts."""
+    boss = make_user("admin", email="boss@example.org")
+    org = make_org(name="Circle")
+    for step in ("one", "two", "three"):
+        record(boss, f"listing.{step}", "organization", org.id)
+    record(boss, "agency.verify", "agency", org.id)
+    entry = record(None, "listing_x", "organization", org.id)  # "_" is no wildcard in a filter
+    db.session.commit()
+    assert [e.action for e in admin_services.listing_history(org, limit=2)] == ["listing_x", "listing.three"]
+
+    def actions(**filters: str) -> list[str]:
+        return [e.action for e in db.session.scalars(admin_services.audit_entries(**filters))]
+
+    assert actions(action="listing_") == ["listing_x"]
+    assert actions(action=" listing.t", target_type="organization ") == ["listing.three", "listing.two"]
+    assert actions(target_type="agency") == ["agency.verify"]
+    assert actions(actor=entry.actor_label) == ["listing_x"]
+    assert admin_services.account_by_email("boss@example.org") == boss
+    assert admin_services.account_by_email("nobody@example.org") is None
+    assert admin_services.queue_counts([]) == dict.fromkeys(admin_services.QUEUE_KINDS, 0)
 
 
 def test_stale_listings_are_listed_for_admins(

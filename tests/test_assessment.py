@@ -122,3 +122,21 @@ def test_every_gap_has_a_next_step_and_each_search_finds_demo_partners(
         assert re.search(
             r'<h2 id="results-heading">\s*[1-9]\d* organization', results.get_data(as_text=True)
         ), url
+
+
+def test_each_organization_or_agency_reads_only_its_own_assessments(
+    app: Flask, make_user: Callable[..., User], make_org
+) -> None:
+    from directory.assessment.services import assessment_of, assessments_of, can_assess, save_assessment
+
+    mine, theirs = make_org(name="Circle A"), make_org(name="Circle B")
+    ama = make_user("org_member", email="ama@example.org", organization_id=mine.id)
+    bea = make_user("org_member", email="bea@example.org", organization_id=theirs.id)
+    admin = make_user("admin", email="admin@example.org")
+    first = save_assessment(ama, dict.fromkeys(ALL_KEYS, "no"))
+    second = save_assessment(ama, dict.fromkeys(ALL_KEYS, "yes"))
+    db.session.commit()
+    assert assessments_of(ama) == [second, first]  # newest first
+    assert assessment_of(ama, first.id) == first
+    assert assessments_of(bea) == [] and assessment_of(bea, first.id) is None
+    assert not can_assess(admin) and assessments_of(admin) == [] and assessment_of(admin, first.id) is None

@@ -11,11 +11,15 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from directory import vocab
 from directory.accounts.models import User
 from directory.agencies.models import Agency, AgencyStatus, AgencyType
 from directory.extensions import db
 from directory.organizations.models import Organization
 from directory.organizations.public import visible_contacts
+from directory.partnerships import vocabulary as words
+from directory.partnerships.checks import Commitment, Stage
+from directory.partnerships.forms import RequestForm
 from directory.partnerships.models import AgencyBlock, PartnershipRequest, RequestMessage, RequestState
 from directory.partnerships.services import (
     RequestDraft,
@@ -143,6 +147,30 @@ def test_bad_terms_are_refused_field_by_field() -> None:
         draft(title=" ", stages=[], amount=Decimal(0), currency="ZZZ", basis="weekly", mode="in_person")
     )
     assert set(problems) == {"title", "stages", "amount", "currency", "basis", "place"}
+
+
+def test_the_form_offers_exactly_the_values_a_draft_may_hold(app: Flask) -> None:
+    """Each list of values is declared once: the form's choices, the draft check and the check's enums
+    all come from it, so a value offered is never refused, nor one refused ever offered."""
+    with app.test_request_context():
+        form = RequestForm()
+    offered = {name: [c[0] for c in getattr(form, name).iter_choices()] for name in words.TERMS}
+    assert offered["basis"][0] == ""  # "Choose"
+    offered["basis"] = offered["basis"][1:]
+    assert offered == {name: list(values) for name, values in words.TERMS.items()}
+    assert list(words.STAGES) == [s.value for s in Stage]
+    assert list(words.COMMITMENTS) == [c.value for c in Commitment]
+    assert words.TERMS["engagement"] is vocab.TAXONOMIES["engagement"]
+    many = {"stages", "concerns", "perspectives", "diversity", "commitments"}
+    for name, values in offered.items():
+        for value in [*values, "other"]:  # every value offered is accepted, and only those
+            problems = validate_draft(draft(**{name: [value] if name in many else value}))
+            assert (name in problems) is (value == "other"), (name, value)
+
+
+def test_a_value_without_its_label_stops_the_module_loading() -> None:
+    with pytest.raises(ValueError, match="Stage"):
+        words.labelled(Stage, {Stage.DESIGN: "Design"})
 
 
 def test_the_workflow_from_sending_to_completion(parties: dict) -> None:
@@ -606,3 +634,26 @@ def test_messages_are_limited_per_writer_and_notices_to_one_person_come_together
     assert len(to_member) == 5 and all("New message about" in m for m in to_member)
     [digest] = db.session.scalars(sa.select(MailMessage).where(MailMessage.kind == MailKind.DIGEST)).all()
     assert digest.to_address == "ama@example.org" and digest.body.count("\n- New message about") == 3
+
+
+def test_who_sees_which_requests_in_their_list(parties: dict) -> None:
+    from directory.partnerships.services import (
+        post_message,
+        published_organizations,
+        requests_for,
+        thread_of,
+    )
+
+    org, org_b = parties["org"], parties["org_b"]
+    sent = send_requests(parties["agency_user"], [org], draft(), "t1", TODAY)[0]
+    kept = send_requests(parties["agency_user"], [org_b], draft(), "t2", TODAY, as_draft=True)[0]
+    theirs = send_requests(parties["other_agency_user"], [org_b], draft(), "t3", TODAY)[0]
+    db.session.commit()
+    assert requests_for(parties["agency_user"]) == [kept, sent]  # the agency's own drafts too
+    assert requests_for(parties["org_user"]) == [sent]
+    assert requests_for(parties["org_b_user"]) == [theirs]  # never another agency's draft
+    assert requests_for(parties["admin"]) == [theirs, sent]
+    assert requests_for(parties["admin"], limit=1) == [theirs]
+    assert {o.id for o in published_organizations([org.slug, org_b.slug, "nobody"])} == {org.id, org_b.id}
+    message = post_message(sent, parties["org_user"], "Hello.")
+    assert thread_of(sent) == [message]

@@ -262,3 +262,44 @@ def test_split_less_showing_rules() -> None:
     safe, rest = editing.split_less_showing(before, after)
     assert safe == {"email": None}
     assert set(rest) == {"location_precision", "summary"}  # exact shows more than city
+
+
+def test_the_editor_reads_back_every_field_it_shows(app: Flask) -> None:
+    """Each part of the profile read from the form (workspace.views) gives back what was put in it."""
+    from directory.organizations.models import LocationPrecision, Visibility
+    from directory.organizations.services import OrganizationInput
+    from directory.workspace.forms import ProfileForm
+    from directory.workspace.views import _fill, _form_to_input
+
+    listing = OrganizationInput(
+        name="Women's Circle",
+        country_code="CM",
+        city="Douala",
+        summary="Loans and training.",
+        description="A cooperative.",
+        leadership_narrative="Survivors run every programme.",
+        survivor_attestation="Founded by survivors.",
+        year_incorporated=2011,
+        website="https://example.org",
+        email="hello@example.org",
+        email_visibility=Visibility.PUBLIC,
+        phone="+237 600 000 000",
+        phone_visibility=Visibility.AFTER_ACCEPT,
+        latitude=4.05,
+        longitude=9.7,
+        location_precision=LocationPrecision.EXACT,
+        trafficking=["sex", "labor"],
+        focus=["micro-finance"],
+        models=["survivor-founded"],
+        services=["training"],
+        engagements=["trainer"],
+        languages=["fra", "dua"],
+        serves=["CM", "GA"],
+        text_language="fr",
+        summary_translations={"en": "Loans.", "es": "Préstamos."},
+        narrative_translations={"pt": "Sobreviventes."},
+    )
+    with app.test_request_context():
+        form = ProfileForm()
+        _fill(form, listing, None)
+        assert _form_to_input(form) == listing

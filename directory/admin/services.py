@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role, User
 from ..agencies.models import Agency, AgencyStatus
+from ..audit.models import AuditEntry
 from ..audit.services import record
 from ..db import now_utc, update_if
 from ..extensions import db
@@ -55,9 +56,13 @@ def already_decided() -> DecisionError:
     return DecisionError(_("someone else has already decided this; look at it again"))
 
 
+#: What can wait for an admin, in the order the queue page counts them.
+QUEUE_KINDS = ("listing", "revision", "reverify", "agency", "report")
+
+
 @dataclass
 class QueueItem:
-    kind: str  # "listing", "revision", "reverify", "agency", "report"
+    kind: str  # one of QUEUE_KINDS
     id: int
     title: str
     since: datetime
@@ -97,6 +102,11 @@ def queue() -> list[QueueItem]:
         for report in open_reports()
     ]
     return sorted(items, key=lambda item: item.since)
+
+
+def queue_counts(items: list[QueueItem]) -> dict[str, int]:
+    """How many items of each kind wait (every kind, even those with none)."""
+    return {kind: sum(1 for item in items if item.kind == kind) for kind in QUEUE_KINDS}
 
 
 def _stale(now: datetime | None) -> sa.ColumnElement[bool]:
@@ -379,13 +389,37 @@ def members_of(org: Organization) -> list[User]:
     return list(db.session.scalars(sa.select(User).where(User.organization_id == org.id)))
 
 
+def listing_history(org: Organization, limit: int = 20) -> list[AuditEntry]:
+    """The latest audited actions on ``org``, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.target_type == "organization", AuditEntry.target_id == org.id)
+            .order_by(AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def audit_entries(action: str = "", target_type: str = "", actor: str = "") -> sa.Select[tuple[AuditEntry]]:
+    """Every audited action, newest first: those whose action starts with ``action``, on records of
+    ``target_type`` and by ``actor`` (each filter only when given). A query, for the page to paginate."""
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.startswith(action.strip(), autoescape=True))
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type.strip())
+    if actor:
+        query = query.where(AuditEntry.actor_label == actor.strip())
+    return query
+
+
+def account_by_email(email: str) -> User | None:
+    """The account with this email address (as stored: lower case), if any."""
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
 REMIND_BEFORE = timedelta(days=30)
-
-
-@dataclass
-class ReminderRun:
-    reminded: list[Organization]
-    stale: list[Organization]
 
 
 def listings_to_remind(now: datetime | None = None) -> list[Organization]:

@@ -6,7 +6,6 @@ import enum
 from collections.abc import Callable
 from typing import TypeVar
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +15,6 @@ from .. import textrules
 from ..accounts.access import admin_required
 from ..accounts.models import User
 from ..agencies.models import Agency, AgencyStatus
-from ..audit.models import AuditEntry
 from ..db import column_integer, now_utc
 from ..extensions import db
 from ..formerrors import show_errors
@@ -89,12 +87,10 @@ def _seen(kind: type[S], value: str | None) -> S | None:
 def queue() -> str:
     """What waits for review, oldest first, with each item's age; and the stale listings."""
     items = services.queue()
-    kinds = ("listing", "revision", "reverify", "agency", "report")
-    counts = {kind: sum(1 for i in items if i.kind == kind) for kind in kinds}
     return render_template(
         "admin/queue.html",
         items=items,
-        counts=counts,
+        counts=services.queue_counts(items),
         now=now_utc(),
         stale=services.stale_listings(limit=50),
         stale_count=services.count_stale(),
@@ -134,12 +130,7 @@ def review_organization(org_id: int) -> str | Response:
     if revision is not None:
         proposed = editing.input_from_dict(revision.data)
         changes, listing = editing.diff(listing, proposed), proposed
-    history = db.session.scalars(
-        sa.select(AuditEntry)
-        .where(AuditEntry.target_type == "organization", AuditEntry.target_id == org.id)
-        .order_by(AuditEntry.id.desc())
-        .limit(20)
-    ).all()
+    history = services.listing_history(org, limit=20)
     return render_template(
         "admin/organization.html",
         org=org,
@@ -199,14 +190,12 @@ def _tell_agency(members: list[User], agency: Agency, action: str, message: str)
 def audit() -> str:
     """Every recorded action, newest first, filtered by action, record type or actor."""
     form = AuditFilterForm(request.args)
-    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc())
     if form.validate():
-        if form.action.data:
-            query = query.where(AuditEntry.action.startswith(form.action.data.strip(), autoescape=True))
-        if form.target_type.data:
-            query = query.where(AuditEntry.target_type == form.target_type.data.strip())
-        if form.actor.data:
-            query = query.where(AuditEntry.actor_label == form.actor.data.strip())
+        query = services.audit_entries(
+            form.action.data or "", form.target_type.data or "", form.actor.data or ""
+        )
+    else:  # a filter too long to be one filters nothing
+        query = services.audit_entries()
     entries = db.paginate(query, page=page_number(request.args.get("page", "1")), per_page=50)
     filters = {k: request.args[k] for k in ("action", "target_type", "actor") if request.args.get(k)}
     return render_template("admin/audit.html", form=form, entries=entries, filters=filters)
@@ -241,7 +230,7 @@ def users() -> str | Response:
     form = AgencyDecisionForm()
     email = (request.values.get("email") or "").strip().lower()
     error = textrules.problem(email, textrules.Kind.SINGLE_LINE)
-    found = db.session.scalar(sa.select(User).where(User.email == email)) if email and not error else None
+    found = services.account_by_email(email) if email and not error else None
     if found is not None and form.validate_on_submit():
         suspend, message = request.form.get("action") == "suspend", form.message.data or ""
         if _decided(form, lambda: services.set_account_suspended(found, current_user, suspend, message)):

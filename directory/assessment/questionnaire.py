@@ -16,7 +16,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+#: The points each answer scores.
 ANSWERS = {"yes": 2, "partly": 1, "no": 0}
+#: Each answer as the questionnaire offers it (in this order) and the result page names it.
+ANSWER_LABELS: dict[str, object] = {"yes": _l("Yes"), "partly": _l("Partly"), "no": _l("No")}
 
 
 @dataclass(frozen=True)

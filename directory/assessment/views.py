@@ -4,35 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from .. import regions
 from ..extensions import db
-from .models import Assessment
-from .questionnaire import ANSWERS, SECTIONS, AnswerError, Question, Section, gaps
-from .services import AssessmentError, save_assessment
+from .questionnaire import ANSWER_LABELS, ANSWERS, SECTIONS, AnswerError, Question, Section, gaps
+from .services import AssessmentError, assessment_of, assessments_of, can_assess, save_assessment
 
 bp = Blueprint("assessment", __name__, url_prefix="/assessment")
 
 
-def _owner_filter() -> sa.ColumnElement[bool]:
-    """Assessments belong to the person's agency or organization."""
-    if current_user.agency_id is not None:
-        return Assessment.agency_id == current_user.agency_id
-    if current_user.organization_id is not None:
-        return Assessment.organization_id == current_user.organization_id
-    abort(404)
+def _require_owner() -> None:
+    """Only members of an organization or agency assess themselves (anyone else: 404)."""
+    if not can_assess(current_user):
+        abort(404)
 
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def questionnaire() -> str | Response:
     """Answer the questionnaire; earlier results are listed so progress shows."""
-    owner = _owner_filter()
+    _require_owner()
     answers = {q.key: request.form.get(q.key, "") for s in SECTIONS for q in s.questions}
     missing: list[str] = []
     if request.method == "POST":
@@ -45,9 +39,13 @@ def questionnaire() -> str | Response:
         else:
             db.session.commit()
             return redirect(url_for("assessment.result", assessment_id=item.id))
-    history = db.session.scalars(sa.select(Assessment).where(owner).order_by(Assessment.id.desc())).all()
     return render_template(
-        "assessment/questionnaire.html", sections=SECTIONS, answers=answers, missing=missing, history=history
+        "assessment/questionnaire.html",
+        sections=SECTIONS,
+        answers=answers,
+        answer_labels=ANSWER_LABELS,
+        missing=missing,
+        history=assessments_of(current_user),
     )
 
 
@@ -86,7 +84,7 @@ def _next_step(section: Section, question: Question, answer: str, region: str | 
 @login_required
 def result(assessment_id: int) -> str:
     """Scores per section and overall, the gaps in words, and the searches that would help fill them."""
-    item = db.session.scalar(sa.select(Assessment).where(Assessment.id == assessment_id, _owner_filter()))
+    item = assessment_of(current_user, assessment_id)
     if item is None:
         abort(404)
     region = _region_slug()
@@ -100,5 +98,5 @@ def result(assessment_id: int) -> str:
         sections=SECTIONS,
         gaps=found_gaps,
         strengths=strengths,
-        answer_label={"yes": _("Yes"), "partly": _("Partly"), "no": _("No")},
+        answer_labels=ANSWER_LABELS,
     )

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..geo import Gazetteer, Point, normalize_name
 from ..privacy import public_point
 from ..textrules import Kind, problem
+from ..validation import FieldErrors
 from ..websites import NOT_A_WEBSITE, is_website, normalize_website
 from .models import Language as OrgLanguage
 from .models import (
@@ -94,14 +95,9 @@ def slugify(text: str, max_length: int = 120) -> str:
     return slug[:max_length].strip("-") or "organization"
 
 
-class _Errors(dict[str, list[str]]):
-    def add(self, field_name: str, message: object) -> None:
-        self.setdefault(field_name, []).append(str(message))
-
-
 def validate_input(data: OrganizationInput) -> OrganizationInput:
     """Check and normalize listing input in place; raise ListingValidationError with every problem."""
-    errors = _Errors()
+    errors = FieldErrors()
     _check_text(data, errors)
     _check_identity(data, errors)
     _check_contacts(data, errors)
@@ -128,7 +124,7 @@ TEXT_FIELDS = {
 }
 
 
-def _check_text(data: OrganizationInput, errors: _Errors) -> None:
+def _check_text(data: OrganizationInput, errors: FieldErrors) -> None:
     """Checked before anything normalizes the text: splitting on whitespace would hide a line break."""
     for name, kind in TEXT_FIELDS.items():
         message = problem(getattr(data, name) or "", kind)
@@ -136,7 +132,7 @@ def _check_text(data: OrganizationInput, errors: _Errors) -> None:
             errors.add(name, message)
 
 
-def _check_identity(data: OrganizationInput, errors: _Errors) -> None:
+def _check_identity(data: OrganizationInput, errors: FieldErrors) -> None:
     data.name = " ".join(data.name.split())
     if not data.name:
         errors.add("name", _l("A name is required."))
@@ -152,7 +148,7 @@ def _check_identity(data: OrganizationInput, errors: _Errors) -> None:
         errors.add("year_incorporated", _l("Give a year between 1800 and 2100."))
 
 
-def _check_contacts(data: OrganizationInput, errors: _Errors) -> None:
+def _check_contacts(data: OrganizationInput, errors: FieldErrors) -> None:
     data.website = normalize_website(data.website or "") or None
     if data.website and not is_website(data.website):
         errors.add("website", NOT_A_WEBSITE)
@@ -160,7 +156,7 @@ def _check_contacts(data: OrganizationInput, errors: _Errors) -> None:
         errors.add("email", _l("Give a valid email address."))
 
 
-def _check_point(data: OrganizationInput, errors: _Errors) -> None:
+def _check_point(data: OrganizationInput, errors: FieldErrors) -> None:
     if (data.latitude is None) != (data.longitude is None):
         errors.add("latitude", _l("Give both latitude and longitude, or neither."))
     elif data.latitude is not None and data.longitude is not None:
@@ -168,7 +164,7 @@ def _check_point(data: OrganizationInput, errors: _Errors) -> None:
             errors.add("latitude", _l("Latitude must be within ±90 and longitude within ±180."))
 
 
-def _check_lists(data: OrganizationInput, errors: _Errors) -> None:
+def _check_lists(data: OrganizationInput, errors: FieldErrors) -> None:
     for taxonomy, attr in TERM_FIELDS.items():
         try:
             setattr(data, attr, vocab.check_slugs(taxonomy, getattr(data, attr)))
@@ -192,7 +188,7 @@ TRANSLATION_FIELDS = {
 }
 
 
-def _check_translations(data: OrganizationInput, errors: _Errors) -> None:
+def _check_translations(data: OrganizationInput, errors: FieldErrors) -> None:
     """The profile's language is a known ISO 639 code; each other version is in another known language and
     within the original's length (errors are keyed ``<field>.<language>``); empty versions are dropped."""
     data.text_language = (data.text_language or "").strip().lower() or "en"

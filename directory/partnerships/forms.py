@@ -72,14 +72,8 @@ class RequestForm(Form):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.stages.choices = _choices(list(words.STAGES.items()))
-        self.maturity.choices = _choices(list(words.MATURITIES.items()))
-        self.engagement.choices = _choices(list(words.ENGAGEMENTS.items()))
+        for name, values in words.TERMS.items():  # each request field with a list of values
+            getattr(self, name).choices = _choices(list(values.items()))
+        self.basis.choices = _choices([("", _l("Choose")), *words.TERMS["basis"].items()])
         self.paid.choices = _choices([("yes", _l("Paid")), ("no", _l("Unpaid"))])
-        self.basis.choices = _choices([("", _l("Choose")), *words.BASES.items()])
-        self.mode.choices = _choices(list(words.MODES.items()))
-        self.concerns.choices = _choices(list(words.FORMS.items()))
-        self.perspectives.choices = _choices(list(words.FORMS.items()))
-        self.diversity.choices = _choices(list(words.DIVERSITY.items()))
         self.asks_personal_story.choices = _choices([("no", _l("No")), ("yes", _l("Yes"))])
-        self.commitments.choices = _choices(list(words.COMMITMENTS.items()))

@@ -20,6 +20,7 @@ from ..db import insert_once, now_utc, update_if
 from ..extensions import db
 from ..labels import state_label
 from ..organizations.models import ListingStatus, Organization
+from ..validation import FieldErrors
 from . import vocabulary as words
 from .checks import Commitment, Maturity, RequestTerms, Settings, Stage, check_request
 from .models import (
@@ -88,59 +89,58 @@ def terms_of(source: Any) -> RequestTerms:
     )
 
 
-class _Problems(dict[str, list[str]]):
-    def add(self, name: str, message: str) -> None:
-        self.setdefault(name, []).append(message)
-
-
 def validate_draft(draft: RequestDraft) -> dict[str, list[str]]:
     """Field -> problems (empty when the draft can be sent)."""
-    problems = _Problems()
+    problems = FieldErrors()
     _check_project(draft, problems)
     _check_pay(draft, problems)
     _check_when_and_where(draft, problems)
     return dict(problems)
 
 
-def _check_project(draft: RequestDraft, problems: _Problems) -> None:
+def _check_project(draft: RequestDraft, problems: FieldErrors) -> None:
     if not draft.title.strip():
         problems.add("title", _("Give the project a title."))
     if not draft.summary.strip():
         problems.add("summary", _("Describe the project in a few sentences."))
-    if not draft.stages or any(s not in {m.value for m in Stage} for s in draft.stages):
+    if not draft.stages or not _known("stages", draft.stages):
         problems.add("stages", _("Choose at least one stage: design, implementation or evaluation."))
-    if draft.maturity not in {m.value for m in Maturity}:
+    if not _known("maturity", [draft.maturity]):
         problems.add("maturity", _("Say how far along the work is."))
-    if draft.engagement not in words.ENGAGEMENTS:
+    if not _known("engagement", [draft.engagement]):
         problems.add("engagement", _("Choose how the survivor would be engaged."))
     for name in ("concerns", "perspectives", "diversity"):
-        allowed = words.TERMS[name]
-        if any(v not in allowed for v in getattr(draft, name)):
+        if not _known(name, getattr(draft, name)):
             problems.add(name, _("Unknown choice."))
-    if any(c not in {m.value for m in Commitment} for c in draft.commitments):
+    if not _known("commitments", draft.commitments):
         problems.add("commitments", _("Unknown commitment."))
     bad_languages = [code for code in draft.languages if not regions.is_language(code)]
     if bad_languages:
         problems.add("languages", _("Unknown language code(s): %(codes)s.", codes=", ".join(bad_languages)))
 
 
-def _check_pay(draft: RequestDraft, problems: _Problems) -> None:
+def _known(name: str, values: list[str]) -> bool:
+    """Whether every value is one of the request field's list (``vocabulary.TERMS``)."""
+    return all(value in words.TERMS[name] for value in values)
+
+
+def _check_pay(draft: RequestDraft, problems: FieldErrors) -> None:
     if not draft.paid:
         return
     if draft.amount is None or draft.amount <= 0:
         problems.add("amount", _("Give the amount you will pay."))
     if not draft.currency or draft.currency.upper() not in list_currencies():
         problems.add("currency", _("Give the currency as an ISO 4217 code, e.g. USD, EUR, XAF."))
-    if draft.basis not in words.BASES:
+    if draft.basis is None or not _known("basis", [draft.basis]):
         problems.add("basis", _("Say whether you pay by the hour, by the day, a fixed fee or a salary."))
 
 
-def _check_when_and_where(draft: RequestDraft, problems: _Problems) -> None:
+def _check_when_and_where(draft: RequestDraft, problems: FieldErrors) -> None:
     if draft.start_date and draft.end_date and draft.end_date < draft.start_date:
         problems.add("end_date", _("The end comes before the start."))
-    if draft.mode not in words.MODES:
+    if not _known("mode", [draft.mode]):
         problems.add("mode", _("Say whether the work is remote, in person or both."))
-    if draft.mode in ("in_person", "both") and not draft.place.strip():
+    if draft.mode in words.ON_SITE_MODES and not draft.place.strip():
         problems.add("place", _("Say where the work takes place."))
 
 
@@ -212,6 +212,32 @@ def send_requests(
         db.session.add(request)
         out.append(request)
     return out
+
+
+def published_organizations(slugs: list[str]) -> list[Organization]:
+    """The published organizations among ``slugs`` (a request may be sent to several at once)."""
+    public = Organization.status == ListingStatus.APPROVED
+    return list(db.session.scalars(sa.select(Organization).where(Organization.slug.in_(slugs), public)))
+
+
+def requests_for(user: User, limit: int = 200) -> list[PartnershipRequest]:
+    """The requests ``user`` sees in their list, newest first: an agency member their agency's (drafts
+    too), an organization member their organization's, an admin everyone's (drafts are the agency's
+    own until sent)."""
+    query = sa.select(PartnershipRequest).order_by(PartnershipRequest.id.desc())
+    if user.role is Role.AGENCY_MEMBER:
+        query = query.where(PartnershipRequest.agency_id == user.agency_id)
+    else:
+        query = query.where(PartnershipRequest.state != RequestState.DRAFT)
+    if user.role is Role.ORG_MEMBER:
+        query = query.where(PartnershipRequest.organization_id == user.organization_id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def thread_of(request: PartnershipRequest) -> list[RequestMessage]:
+    """The messages written in ``request``'s thread, oldest first."""
+    query = sa.select(RequestMessage).where(RequestMessage.request_id == request.id)
+    return list(db.session.scalars(query.order_by(RequestMessage.id)))
 
 
 def party_of(user: User, request: PartnershipRequest) -> Party | None:

@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Callable
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -23,14 +22,14 @@ from ..forms import note_invalid
 from ..i18n import language_of
 from ..labels import state_label
 from ..mail import queue_notice
-from ..organizations.models import ListingStatus, Organization
+from ..organizations.models import Organization
 from ..organizations.public import public_organization
 from ..textrules import Kind, is_allowed
 from . import services
 from . import vocabulary as words
 from .checks import Settings, check_request
 from .forms import RequestForm
-from .models import PartnershipRequest, Party, RequestMessage, RequestState
+from .models import PartnershipRequest, Party, RequestState
 
 bp = Blueprint("partnerships", __name__)
 
@@ -81,8 +80,7 @@ def new_requests() -> str | Response:
     """The same for several organizations chosen from a search: one request each, none sees the others."""
     # A value no slug could be (a control character in it) names no organization.
     slugs = [s for s in request.args.getlist("org")[:50] if is_allowed(s, Kind.SINGLE_LINE)]
-    public = Organization.status == ListingStatus.APPROVED
-    orgs = list(db.session.scalars(sa.select(Organization).where(Organization.slug.in_(slugs), public)))
+    orgs = services.published_organizations(slugs)
     if not orgs:
         abort(404)
     return _request_form(sorted(orgs, key=lambda o: o.name))
@@ -151,14 +149,7 @@ def _send(
 @login_required
 def index() -> str:
     """The agency's requests, or the organization's inbox (newest first), or all for admins."""
-    query = sa.select(PartnershipRequest).order_by(PartnershipRequest.id.desc())
-    if current_user.role is Role.AGENCY_MEMBER:
-        query = query.where(PartnershipRequest.agency_id == current_user.agency_id)
-    else:  # drafts are the agency's own until sent
-        query = query.where(PartnershipRequest.state != RequestState.DRAFT)
-    if current_user.role is Role.ORG_MEMBER:
-        query = query.where(PartnershipRequest.organization_id == current_user.organization_id)
-    requests = db.session.scalars(query.limit(200)).all()
+    requests = services.requests_for(current_user, limit=200)
     # The side named in the "With" column, and a word beside it when that side is on hold.
     shown = Party.AGENCY if current_user.role is Role.ORG_MEMBER else Party.ORGANIZATION
     on_hold = {r.id: standing.label(h) for r in requests if (h := services.side_hold(r, shown)) is not None}
@@ -189,9 +180,7 @@ def _page(found: PartnershipRequest, draft: str = "", message_error: str | None 
     if message_error is not None:
         note_invalid("body", _("Your message"), message_error)
     party = services.party_of(current_user, found)
-    messages = db.session.scalars(
-        sa.select(RequestMessage).where(RequestMessage.request_id == found.id).order_by(RequestMessage.id)
-    ).all()
+    messages = services.thread_of(found)
     # A side on hold is told why it cannot act; the other side (and admins) that it is on hold.
     holds = services.sides_on_hold(found)
     moves = services.available_moves(found, current_user)

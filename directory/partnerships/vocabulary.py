@@ -8,26 +8,50 @@ request page, its list and its emails all come from here, so no page ever shows 
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
+from typing import TypeVar
+
 from flask_babel import lazy_gettext as _l
 
 from .. import vocab
 from .checks import Commitment, Maturity, Stage
 from .models import ENDING_STATES, RequestState
 
+E = TypeVar("E", bound=enum.Enum)
+
+
+def labelled(kind: type[E], labels: Mapping[E, object]) -> dict[str, object]:
+    """``kind``'s values (the check declares them) with their labels, in the enum's order.
+
+    A value without a label, or a label for no value, is a ValueError when the module loads: the
+    choices offered, the values accepted and the check cannot drift apart.
+    """
+    if set(labels) != set(kind):
+        raise ValueError(f"{kind.__name__}: labels for {sorted(map(str, labels))}, values {list(kind)}")
+    return {member.value: labels[member] for member in kind}
+
+
 #: Stages at which survivor input is sought (the check's Stage values).
-STAGES: dict[str, object] = {
-    Stage.DESIGN.value: _l("Program development and design"),
-    Stage.IMPLEMENTATION.value: _l("Implementation"),
-    Stage.EVALUATION.value: _l("Evaluation"),
-}
+STAGES: dict[str, object] = labelled(
+    Stage,
+    {
+        Stage.DESIGN: _l("Program development and design"),
+        Stage.IMPLEMENTATION: _l("Implementation"),
+        Stage.EVALUATION: _l("Evaluation"),
+    },
+)
 
 #: How far along the work is (the check's Maturity values).
-MATURITIES: dict[str, object] = {
-    Maturity.IDEA.value: _l("An idea"),
-    Maturity.EARLY_DRAFT.value: _l("An early draft"),
-    Maturity.NEAR_FINAL.value: _l("Nearly final"),
-    Maturity.FINAL.value: _l("Final"),
-}
+MATURITIES: dict[str, object] = labelled(
+    Maturity,
+    {
+        Maturity.IDEA: _l("An idea"),
+        Maturity.EARLY_DRAFT: _l("An early draft"),
+        Maturity.NEAR_FINAL: _l("Nearly final"),
+        Maturity.FINAL: _l("Final"),
+    },
+)
 
 #: How the pay is counted.
 BASES: dict[str, object] = {
@@ -44,8 +68,8 @@ MODES: dict[str, object] = {
     "both": _l("Both"),
 }
 
-#: The forms of trafficking a project concerns, and the perspectives it seeks: the directory's own terms.
-FORMS: dict[str, object] = vocab.TAXONOMIES["trafficking"]
+#: The modes in which the work happens somewhere: the request then says where.
+ON_SITE_MODES = frozenset({"in_person", "both"})
 
 #: The diversity of survivor perspectives sought.
 DIVERSITY: dict[str, object] = {
@@ -58,27 +82,29 @@ DIVERSITY: dict[str, object] = {
 }
 
 #: Trauma-informed commitments (the check's Commitment values).
-COMMITMENTS: dict[str, object] = {
-    Commitment.NO_STORY_REQUIRED.value: _l("No one is required to share their personal story"),
-    Commitment.CONFIDENTIALITY.value: _l("Confidentiality"),
-    Commitment.SUPPORT_PERSON.value: _l("A support person is welcome"),
-    Commitment.FLEXIBLE_SCHEDULING.value: _l("Flexible scheduling"),
-    Commitment.ACCESSIBILITY.value: _l("Accessibility accommodations"),
-    Commitment.RIGHT_TO_WITHDRAW.value: _l("The right to withdraw"),
-}
+COMMITMENTS: dict[str, object] = labelled(
+    Commitment,
+    {
+        Commitment.NO_STORY_REQUIRED: _l("No one is required to share their personal story"),
+        Commitment.CONFIDENTIALITY: _l("Confidentiality"),
+        Commitment.SUPPORT_PERSON: _l("A support person is welcome"),
+        Commitment.FLEXIBLE_SCHEDULING: _l("Flexible scheduling"),
+        Commitment.ACCESSIBILITY: _l("Accessibility accommodations"),
+        Commitment.RIGHT_TO_WITHDRAW: _l("The right to withdraw"),
+    },
+)
 
-#: How the survivor would be engaged: the directory's engagement types.
-ENGAGEMENTS: dict[str, object] = vocab.TAXONOMIES["engagement"]
-
-#: Request field -> its list of values.
+#: Request field -> its list of values: the form's choices and the values a draft may hold. How the
+#: survivor would be engaged, the forms of trafficking a project concerns and the perspectives it seeks
+#: are the directory's own terms (``vocab``).
 TERMS: dict[str, dict[str, object]] = {
     "stages": STAGES,
     "maturity": MATURITIES,
-    "engagement": ENGAGEMENTS,
+    "engagement": vocab.TAXONOMIES["engagement"],
     "basis": BASES,
     "mode": MODES,
-    "concerns": FORMS,
-    "perspectives": FORMS,
+    "concerns": vocab.TAXONOMIES["trafficking"],
+    "perspectives": vocab.TAXONOMIES["trafficking"],
     "diversity": DIVERSITY,
     "commitments": COMMITMENTS,
 }

@@ -24,6 +24,7 @@ from .. import regions, vocab
 from ..accounts.forms import country_choices
 from ..forms import CountriesField, Form, LanguagesField, NameField, WebsiteField
 from ..organizations.models import LocationPrecision, Visibility
+from ..organizations.services import TERM_FIELDS, TRANSLATION_FIELDS
 
 
 class CheckboxesField(SelectMultipleField):
@@ -97,8 +98,10 @@ def _radio(label: object, choices: list[tuple[str, object]], description: object
 #: The languages the editor offers for other versions of the summary and the leadership narrative (the
 #: interface languages); each has a field per translated input field, named ``<prefix>_<code>``.
 TRANSLATION_LANGUAGES = ("en", "fr", "es", "pt")
-#: OrganizationInput field -> (the form fields' prefix, the most characters of each version).
-TRANSLATED = {"summary_translations": ("summary", 300), "narrative_translations": ("narrative", 5000)}
+#: OrganizationInput field -> (the form fields' prefix, the most characters of each version: the
+#: service's limit, organizations.services.TRANSLATION_FIELDS).
+_PREFIXES = {"summary_translations": "summary", "narrative_translations": "narrative"}
+TRANSLATED = {name: (_PREFIXES[name], limit) for name, (_column, limit) in TRANSLATION_FIELDS.items()}
 
 
 def form_fields(names: Collection[str]) -> list[str]:
@@ -190,13 +193,7 @@ class ProfileForm(Form):
             narrative.description = summary.description
         countries = country_choices()
         self.country_code.choices = countries
-        for name, taxonomy in (
-            ("models", "model"),
-            ("focus", "focus"),
-            ("trafficking", "trafficking"),
-            ("services", "service"),
-            ("engagements", "engagement"),
-        ):
+        for taxonomy, name in TERM_FIELDS.items():
             getattr(self, name).choices = _terms(taxonomy)
 
 

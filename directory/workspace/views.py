@@ -21,7 +21,7 @@ from ..geo import get_geo
 from ..organizations import editing
 from ..organizations.models import ListingStatus, LocationPrecision, Organization, Visibility
 from ..organizations.sections import SECTIONS
-from ..organizations.services import ListingValidationError, OrganizationInput
+from ..organizations.services import TERM_FIELDS, ListingValidationError, OrganizationInput
 from ..partnerships.services import RequestError, set_accepting
 from ..reports.services import forwarded_reports
 from .forms import (
@@ -52,41 +52,56 @@ def dashboard() -> str:
     )
 
 
+#: The listing's fields read from the form as typed text ("" when left empty) ...
+_TEXT_FIELDS = (
+    "name",
+    "country_code",
+    "city",
+    "summary",
+    "description",
+    "leadership_narrative",
+    "survivor_attestation",
+)
+#: ... as lists (nothing ticked or typed: an empty list) ...
+_LIST_FIELDS = (*TERM_FIELDS.values(), "languages", "serves")
+#: ... and as numbers (None when left empty).
+_NUMBER_FIELDS = ("year_incorporated", "latitude", "longitude")
+
+
 def _form_to_input(form: ProfileForm) -> OrganizationInput:
+    """The whole listing as the editor's form holds it (fields of other sections: what is saved now)."""
     return OrganizationInput(
-        name=form.name.data or "",
-        country_code=form.country_code.data or "",
-        city=form.city.data or "",
-        summary=form.summary.data or "",
-        description=form.description.data or "",
-        leadership_narrative=form.leadership_narrative.data or "",
-        survivor_attestation=form.survivor_attestation.data or "",
-        year_incorporated=form.year_incorporated.data,
+        **{name: getattr(form, name).data or "" for name in _TEXT_FIELDS},
+        **{name: getattr(form, name).data or [] for name in _LIST_FIELDS},
+        **{name: getattr(form, name).data for name in _NUMBER_FIELDS},
+        **_contacts(form),
+        **_other_versions(form),
         website=form.website.data or None,
-        email=(form.email.data or "").strip() or None,
-        email_visibility=Visibility(form.email_visibility.data),
-        phone=(form.phone.data or "").strip() or None,
-        phone_visibility=Visibility(form.phone_visibility.data),
-        latitude=form.latitude.data,
-        longitude=form.longitude.data,
         location_precision=LocationPrecision(form.location_precision.data),
-        trafficking=form.trafficking.data or [],
-        focus=form.focus.data or [],
-        models=form.models.data or [],
-        services=form.services.data or [],
-        engagements=form.engagements.data or [],
-        languages=form.languages.data or [],
-        serves=form.serves.data or [],
         text_language=form.text_language.data or "en",
-        **{
-            name: {
-                code: text
-                for code in TRANSLATION_LANGUAGES
-                if (text := (getattr(form, f"{prefix}_{code}").data or "").strip())
-            }
-            for name, (prefix, _limit) in TRANSLATED.items()
-        },
     )
+
+
+def _contacts(form: ProfileForm) -> dict[str, Any]:
+    """The email address and phone number (None when left empty), and who may see each."""
+    return {
+        "email": (form.email.data or "").strip() or None,
+        "email_visibility": Visibility(form.email_visibility.data),
+        "phone": (form.phone.data or "").strip() or None,
+        "phone_visibility": Visibility(form.phone_visibility.data),
+    }
+
+
+def _other_versions(form: ProfileForm) -> dict[str, dict[str, str]]:
+    """The summary and the leadership narrative in other languages: {language: text}, empty ones left out."""
+    return {
+        name: {
+            code: text
+            for code in TRANSLATION_LANGUAGES
+            if (text := (getattr(form, f"{prefix}_{code}").data or "").strip())
+        }
+        for name, (prefix, _limit) in TRANSLATED.items()
+    }
 
 
 def _fill(
