@@ -81,6 +81,10 @@ def test_a_query_names_a_term_through_the_catalogs_and_the_synonyms(app: Flask) 
         "peersupport"
     )
     assert lookup("weather") == frozenset()
+    # A stem too short to stand for a name names nothing: French stems both "Logan" and "logement" to
+    # "log"; the plural still finds the term through a longer stem.
+    assert lookup("logan") == frozenset()
+    assert term_token("focus", "housing") in lookup("logements")
     query = parse_query("micro finance", "en", lookup)
     assert query is not None and all(token in group for group in query.groups)
 

@@ -42,12 +42,24 @@ def _key(text: str) -> str:
     return "".join(words(text))
 
 
+#: A stem shorter than this names nothing: stemmers cut short words of other languages down to common
+#: syllables (French turns both "logement" and the name "Logan" into "log").
+MIN_STEM = 4
+
+
+def _stems(joined: str) -> list[str]:
+    """A joined-up name's stems in each stemmer's language (in :data:`STEMMERS` order), long enough to
+    stand for it."""
+    found = (stem(joined, language) for language in STEMMERS)
+    return list(dict.fromkeys(s for s in found if len(s) >= MIN_STEM))
+
+
 def _keys(text: str) -> set[str]:
     """A name joined up, and its stem in each stemmer's language."""
     joined = _key(text)
     if not joined:
         return set()
-    return {joined, *(stem(joined, language) for language in STEMMERS)}
+    return {joined, *_stems(joined)}
 
 
 def extra_synonyms() -> dict[str, list[str]]:
@@ -98,8 +110,8 @@ def term_lookup(languages: Iterable[str]) -> Callable[[str], frozenset[str]]:
         named = table.get(joined)
         if named is not None:
             return named
-        for language in STEMMERS:
-            named = table.get(stem(joined, language))
+        for key in _stems(joined):
+            named = table.get(key)
             if named is not None:
                 return named
         return empty
