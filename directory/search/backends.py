@@ -27,9 +27,6 @@ PositionOf = Callable[[np.ndarray], np.ndarray]
 # Rows are fetched in batches, so that a build never holds every stored document as text at once.
 _BATCH = 5000
 
-if FTS_COLUMNS != FIELDS:  # pragma: no cover - the table's columns are the scored fields, in order
-    raise RuntimeError("the full-text table's columns must be the scored fields, in the same order")
-
 
 class DocumentReader(Protocol):
     def entries(self, connection: sa.Connection, position_of: PositionOf, only: list[int] | None) -> Entries:

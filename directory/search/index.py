@@ -36,6 +36,7 @@ from ..organizations.models import (
     organization_term,
 )
 from .backends import backend_for
+from .fields import LOCATION_COLUMNS
 from .params import LIST_FILTERS
 from .postings import TextIndex
 
@@ -244,17 +245,9 @@ def build_index(
     approved = Organization.status == ListingStatus.APPROVED
     # Core statements on the session's connection: the ORM's row handling cost a second at 100,000.
     connection = session.connection()
+    place = [getattr(Location, column) for column in LOCATION_COLUMNS]
     statement = (
-        sa.select(
-            Organization.id,
-            Organization.name,
-            Organization.updated_at,
-            Location.country_code,
-            Location.region,
-            Location.subregion,
-            Location.public_latitude,
-            Location.public_longitude,
-        )
+        sa.select(Organization.id, Organization.name, Organization.updated_at, *place)
         .join(Location, Location.organization_id == Organization.id)
         .where(approved)
         .order_by(Organization.id)
@@ -266,11 +259,14 @@ def build_index(
     ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
     name_key, names = _name_keys([r[1].casefold() for r in rows], base)
     updated_key = -np.array([_timestamp(r[2]) for r in rows], dtype=np.float64)
+    located = [dict(zip(LOCATION_COLUMNS, r[3:], strict=True)) for r in rows]
     everyone = np.arange(n)
     dimensions = {
-        "country": Dimension.build(everyone, [r[3] for r in rows], n),
+        "country": Dimension.build(everyone, [p["country_code"] for p in located], n),
         "region": Dimension.build(
-            np.concatenate([everyone, everyone]), [r[4] for r in rows] + [r[5] for r in rows], n
+            np.concatenate([everyone, everyone]),
+            [p["region"] for p in located] + [p["subregion"] for p in located],
+            n,
         ),
     }
 
@@ -298,8 +294,8 @@ def build_index(
         dimensions[dim] = Dimension.from_codes(pos[keep], codes[keep], [str(k) for k in keys], n)
     for dim in ("country", "region", "language", "serves"):  # counted through documents when few match
         dimensions[dim].store_per_document()
-    latitudes = np.array([r[6] if r[6] is not None else np.nan for r in rows], dtype=np.float64)
-    longitudes = np.array([r[7] if r[7] is not None else np.nan for r in rows], dtype=np.float64)
+    latitudes = np.array([_or_nan(p["public_latitude"]) for p in located], dtype=np.float64)
+    longitudes = np.array([_or_nan(p["public_longitude"]) for p in located], dtype=np.float64)
     placed = np.flatnonzero(~np.isnan(latitudes) & ~np.isnan(longitudes))
     by_latitude = placed[np.argsort(latitudes[placed], kind="stable")].astype(np.int32)
 
@@ -320,6 +316,10 @@ def build_index(
         longitudes=longitudes[by_latitude],
         names=names if base is None else None,
     )
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else value
 
 
 def _timestamp(moment: datetime | None) -> float:

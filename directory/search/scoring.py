@@ -18,8 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .fields import TEXT_FIELDS
+
 #: The fields, in the order their positions run (as the full-text tables and tsvectors keep them).
-FIELDS = ("name", "summary", "description", "leadership_narrative")
+FIELDS = TEXT_FIELDS
 #: How much a word in each field counts: the name most, then the summary, the narrative, the description.
 WEIGHTS = {"name": 10.0, "summary": 4.0, "description": 1.0, "leadership_narrative": 2.0}
 #: Saturation of the weighted frequency, and the strength of the length normalisation.

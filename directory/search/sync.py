@@ -24,23 +24,20 @@ from sqlalchemy.orm import Session
 
 from ..db import now_utc
 from ..organizations.models import (
-    Language,
-    Location,
     Organization,
     OrganizationText,
     SearchChange,
     SearchState,
-    ServiceArea,
     TaxonomyTerm,
     organization_term,
 )
+from .fields import INDEXED, RELATED_MODELS, SEARCHED, SHOWN, TEXT_FIELDS, TRANSLATED_FIELDS
 from .synonyms import term_token
 from .text import document_tokens
 
-_LISTING_MODELS = (Organization, Location, ServiceArea, Language, OrganizationText)
-
 FTS_TABLE = "organization_fts"
-FTS_COLUMNS = ("name", "summary", "description", "leadership_narrative")
+#: The full-text table's columns (and a tsvector's fields).
+FTS_COLUMNS = TEXT_FIELDS
 
 
 #: PostgreSQL weight letters per field, strongest first; ts_rank's default weights for A, B, C, D
@@ -52,7 +49,7 @@ _PG_MAX_POSITIONS_PER_WORD = 256
 
 
 #: The fields an organization may also write in other languages (``organization_text``).
-TRANSLATED_COLUMNS = ("summary", "leadership_narrative")
+TRANSLATED_COLUMNS = TRANSLATED_FIELDS
 
 
 def fts_row(
@@ -209,25 +206,9 @@ def mark_public_change(connection: Connection) -> None:
     connection.execute(sa.update(state).where(state.c.id == 1).values(changed_at=now_utc()))
 
 
-#: Organization attributes that change what search shows or how it sorts. Others (the edit version, the
+#: Organization attributes that change what search finds or how it sorts. Others (the edit version, the
 #: admin's message, reminder dates) leave every process's index valid.
-_SEARCHED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "status", "slug", "updated_at", "terms")
-#: Organization attributes the public sees that search does not read: changing them changes public
-#: answers (their Last-Modified) but not the search index.
-_SHOWN_ATTRIBUTES = (
-    "survivor_attestation",
-    "year_incorporated",
-    "website",
-    "email",
-    "email_visibility",
-    "phone",
-    "phone_visibility",
-    "is_demo",
-    "accepting_requests",
-    "assured_date",
-)
-#: Organization attributes that change its full-text row.
-_INDEXED_ATTRIBUTES = (*FTS_COLUMNS, "text_language", "terms")
+_SEARCHED_ATTRIBUTES = (*INDEXED, *SEARCHED)
 
 
 def _changed(obj: Organization, names: tuple[str, ...]) -> bool:
@@ -240,12 +221,9 @@ def _after_flush(session: Session, _context: object) -> None:
     new_orgs = [o for o in session.new if isinstance(o, Organization)]
     dirty_orgs = [o for o in session.dirty if isinstance(o, Organization)]
     deleted_orgs = [o for o in session.deleted if isinstance(o, Organization)]
-    others = any(
-        isinstance(obj, _LISTING_MODELS) and not isinstance(obj, Organization)
-        for obj in (*session.new, *session.dirty, *session.deleted)
-    )
+    others = any(isinstance(obj, RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
     deleted_ids = {o.id for o in deleted_orgs}
-    reindex = {o.id for o in new_orgs} | {o.id for o in dirty_orgs if _changed(o, _INDEXED_ATTRIBUTES)}
+    reindex = {o.id for o in new_orgs} | {o.id for o in dirty_orgs if _changed(o, INDEXED)}
     reindex |= {
         obj.organization_id
         for obj in (*session.new, *session.dirty, *session.deleted)
@@ -255,7 +233,7 @@ def _after_flush(session: Session, _context: object) -> None:
         others or new_orgs or deleted_orgs or any(_changed(o, _SEARCHED_ATTRIBUTES) for o in dirty_orgs)
     )
     if not relevant:
-        if any(_changed(o, _SHOWN_ATTRIBUTES) for o in dirty_orgs):
+        if any(_changed(o, SHOWN) for o in dirty_orgs):
             mark_public_change(session.connection())
         return
     affected = {o.id for o in (*new_orgs, *deleted_orgs)}
@@ -263,7 +241,7 @@ def _after_flush(session: Session, _context: object) -> None:
     affected |= {
         obj.organization_id
         for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, _LISTING_MODELS) and not isinstance(obj, Organization)
+        if isinstance(obj, RELATED_MODELS)
     }
     connection = session.connection()
     index_documents(connection, load_rows(connection, sorted(reindex - deleted_ids)), replace=True)
