@@ -62,6 +62,7 @@ def import_orgs(file: click.File, approve: bool) -> None:
                 gazetteer,
                 approve=approve,
                 on_row=lambda: bar.update(1),
+                expected_rows=total,
             )
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None

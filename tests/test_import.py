@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -215,7 +216,10 @@ def test_a_failed_batch_stops_the_import_and_keeps_the_batches_before_it(
 
 
 def test_a_file_larger_than_a_batch_is_imported_whole(
-    runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_org: Callable[..., Organization],
 ) -> None:
     from directory.organizations.importing import run
 
@@ -235,6 +239,14 @@ def test_a_file_larger_than_a_batch_is_imported_whole(
     assert last.term_codes("trafficking") == ["labor"] and last.status is ListingStatus.APPROVED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Location)) == 10
     assert db.session.scalar(sa.text("SELECT count(*) FROM organization_fts")) == 10
+    # Bulk rows are stored as the ORM stores them: a fresh UUID each, timestamps in the same form.
+    assert len({o.uuid for o in found}) == 10 and last.created_at.tzinfo is not None
+    stored = sa.select(sa.cast(Organization.created_at, sa.String)).where(
+        Organization.id == sa.bindparam("id")
+    )
+    made = make_org()
+    imported_form, orm_form = (db.session.scalar(stored, {"id": o.id}) for o in (last, made))
+    assert len(imported_form) == len(orm_form)
 
 
 def test_a_bad_row_in_a_later_batch_is_reported_by_its_line(
@@ -244,12 +256,14 @@ def test_a_bad_row_in_a_later_batch_is_reported_by_its_line(
 
     monkeypatch.setattr(run, "BATCH", 3)
     rows = [{**GOOD, "name": f"Harbour Collective {i}"} for i in range(8)]
+    rows[5] = {**rows[5], "focus_areas": "finance"}  # the second batch (lines 5 to 7)
     rows[6] = {**rows[6], "founded_year": "soon"}  # the third batch (lines 8 to 10)
     rows[7] = {**rows[7], "city": "Atlantis"}  # an error found only once the row is known to be new
     result = runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "orgs.csv", rows))])
     assert result.exit_code == 0
+    assert "line 7:" in result.output and "micro-finance" in result.output  # the valid slugs are listed
     assert "line 8: founded_year 'soon' is not a year" in result.output
     assert "line 9: no coordinates, and the city 'Atlantis' was not found in CM" in result.output
-    assert result.output.index("line 8:") < result.output.index("line 9:")
-    assert "Imported 6, skipped 0 already in the directory, 2 with errors." in result.output
-    assert len(orgs()) == 6
+    assert result.output.index("line 7:") < result.output.index("line 8:") < result.output.index("line 9:")
+    assert "Imported 5, skipped 0 already in the directory, 3 with errors." in result.output
+    assert len(orgs()) == 5

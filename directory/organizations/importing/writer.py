@@ -181,8 +181,9 @@ def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
 def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert organization rows (the model's column defaults fill the rest); their ids, in order."""
     table = Organization.__table__
+    columns, fill = _with_defaults(table, rows[0].keys(), connection.dialect)
     if connection.dialect.name != "postgresql":
-        connection.execute(table.insert(), rows)  # an executemany: defaults and types by SQLAlchemy
+        insert_plain(connection, table.name, columns, [fill(row) for row in rows])
         ids = {
             slug: org_id
             for slug, org_id in connection.execute(
@@ -198,7 +199,6 @@ def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]])
             {"n": len(rows)},
         ).scalars()
     )
-    columns, fill = _with_defaults(table, rows[0].keys())
     insert_plain(
         connection,
         table.name,
@@ -209,28 +209,37 @@ def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]])
 
 
 def _with_defaults(
-    table: sa.Table, given: Iterable[str]
+    table: sa.Table, given: Iterable[str], dialect: sa.Dialect
 ) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], tuple[object, ...]]]:
-    """The columns to write for rows holding ``given`` keys, and a function making one row's values:
-    the given ones, then each other column's Python-side default from the model, evaluated per row (so a
-    callable such as a fresh UUID gives each row its own). Columns with neither are left to the database.
+    """The columns to write for rows holding ``given`` keys, and a function making one row's values: the
+    given ones, then each other column's Python-side default from the model, evaluated per row (so a
+    callable such as a fresh UUID gives each row its own), each converted by its column's type as
+    SQLAlchemy would (enums, UTC timestamps). Columns with neither are left to the database.
     """
-    given = tuple(given)
+    names = list(given)
     defaults = []
     for column in table.columns:
         default = column.default
-        if column.primary_key or column.name in given or default is None:
+        if column.primary_key or column.name in names or default is None:
             continue
         if not (default.is_scalar or default.is_callable):
             raise TypeError(f"{table.name}.{column.name}: only scalar and callable defaults are filled in")
         defaults.append((column.name, default))
+    columns = (*names, *(name for name, _ in defaults))
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same for name in columns
+    ]
 
     def fill(row: dict[str, Any]) -> tuple[object, ...]:
-        values = [row[name] for name in given]
+        values = [row[name] for name in names]
         values += [default.arg if default.is_scalar else default.arg(None) for _, default in defaults]
-        return tuple(_plain(value) for value in values)
+        return tuple([process(value) for process, value in zip(processors, values, strict=True)])
 
-    return (*given, *(name for name, _ in defaults)), fill
+    return columns, fill
+
+
+def _same(value: object) -> object:
+    return value
 
 
 def _insert_links(
