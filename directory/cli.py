@@ -12,7 +12,14 @@ from flask.cli import with_appcontext
 from .audit.services import OPERATOR, record
 from .extensions import db
 from .geo import get_geo
-from .organizations.importing import ImportFileError, ImportReport, demo_inputs, import_rows, read_csv
+from .organizations.importing import (
+    ImportFileError,
+    ImportReport,
+    count_rows,
+    demo_inputs,
+    import_rows,
+    read_csv,
+)
 from .organizations.models import ListingStatus, Organization
 from .organizations.services import create_organization, find_same_organization, terms_by_code
 
@@ -47,11 +54,18 @@ def import_orgs(file: click.File, approve: bool) -> None:
     """Import organizations from a CSV file (see README for the columns)."""
     gazetteer = get_geo().gazetteer.ensure_built()
     try:
-        rows = list(read_csv(file))  # type: ignore[arg-type]
+        # Streamed: the rows are read as they are imported (the count first, for the progress bar).
+        total = count_rows(file)  # type: ignore[arg-type]
+        with click.progressbar(length=total, label="Importing", file=None) as bar:
+            report = import_rows(
+                read_csv(file),  # type: ignore[arg-type]
+                gazetteer,
+                approve=approve,
+                on_row=lambda: bar.update(1),
+                expected_rows=total,
+            )
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    with click.progressbar(length=len(rows), label="Importing", file=None) as bar:
-        report = import_rows(iter(rows), gazetteer, approve=approve, on_row=lambda: bar.update(1))
     # The run is audited: the operator published (or queued) these rows; nobody verified them.
     record(
         OPERATOR,

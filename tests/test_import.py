@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -177,14 +178,11 @@ def _rows(count: int) -> list[tuple[int, dict[str, str]]]:
     ]
 
 
-def test_batches_are_written_in_order_and_each_is_committed(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_batches_are_written_in_order_and_each_is_committed(app: Flask) -> None:
     from directory.geo import get_geo
     from directory.organizations import importing
 
-    monkeypatch.setattr(importing, "BATCH", 3)
-    report = importing.import_rows(_rows(10), get_geo().gazetteer, approve=True)
+    report = importing.import_rows(_rows(10), get_geo().gazetteer, approve=True, batch_size=3)
     assert report.created == 10
     names = db.session.scalars(sa.select(Organization.name).order_by(Organization.id)).all()
     assert names == [f"Batch Collective {i}" for i in range(10)]
@@ -198,20 +196,74 @@ def test_a_failed_batch_stops_the_import_and_keeps_the_batches_before_it(
 ) -> None:
     from directory.geo import get_geo
     from directory.organizations import importing
+    from directory.organizations.importing import writer
 
-    monkeypatch.setattr(importing, "BATCH", 3)
-    real = importing._insert_batch
+    real = writer.write_batch
     calls = []
 
-    def failing(connection: sa.Connection, rows: object) -> int:
+    def failing(connection: sa.Connection, *args: object) -> object:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("the database went away")
-        return real(connection, rows)  # type: ignore[arg-type]
+        return real(connection, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(importing, "_insert_batch", failing)
+    monkeypatch.setattr(writer, "write_batch", failing)
     with pytest.raises(RuntimeError, match="went away"):
-        importing.import_rows(_rows(10), get_geo().gazetteer, approve=True)
+        importing.import_rows(_rows(10), get_geo().gazetteer, approve=True, batch_size=3)
     db.session.rollback()
     names = db.session.scalars(sa.select(Organization.name).order_by(Organization.id)).all()
     assert names == [f"Batch Collective {i}" for i in range(3)]
+
+
+def test_a_file_larger_than_a_batch_is_imported_whole(
+    runner: FlaskCliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_org: Callable[..., Organization],
+) -> None:
+    from directory.organizations.importing import run
+
+    monkeypatch.setattr(run, "BATCH", 3)
+    rows = [
+        {**GOOD, "name": f"Harbour Collective {i}", "latitude": "4.05", "longitude": "9.7"} for i in range(9)
+    ]
+    rows.append({**GOOD, "name": "harbour collective 1", "city": "Atlantis"})  # in an earlier batch: skipped
+    lagos = {**GOOD, "name": "Harbour Collective 2", "country_code": "NG", "country": "", "region": ""}
+    rows.append({**lagos, "city": "Lagos"})  # another country: another organization, another slug
+    result = runner.invoke(args=["import-orgs", "--approve", str(write_csv(tmp_path / "orgs.csv", rows))])
+    assert "Imported 10, skipped 1 already in the directory, 0 with errors." in result.output
+    found = orgs()
+    assert [o.name for o in found] == [*(f"Harbour Collective {i}" for i in range(9)), "Harbour Collective 2"]
+    last = found[-1]
+    assert last.slug == "harbour-collective-2-2" and last.location.country_code == "NG"
+    assert last.term_codes("trafficking") == ["labor"] and last.status is ListingStatus.APPROVED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Location)) == 10
+    assert db.session.scalar(sa.text("SELECT count(*) FROM organization_fts")) == 10
+    # Bulk rows are stored as the ORM stores them: a fresh UUID each, timestamps in the same form.
+    assert len({o.uuid for o in found}) == 10 and last.created_at.tzinfo is not None
+    stored = sa.select(sa.cast(Organization.created_at, sa.String)).where(
+        Organization.id == sa.bindparam("id")
+    )
+    made = make_org()
+    imported_form, orm_form = (db.session.scalar(stored, {"id": o.id}) for o in (last, made))
+    assert len(imported_form) == len(orm_form)
+
+
+def test_a_bad_row_in_a_later_batch_is_reported_by_its_line(
+    runner: FlaskCliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from directory.organizations.importing import run
+
+    monkeypatch.setattr(run, "BATCH", 3)
+    rows = [{**GOOD, "name": f"Harbour Collective {i}"} for i in range(8)]
+    rows[5] = {**rows[5], "focus_areas": "finance"}  # the second batch (lines 5 to 7)
+    rows[6] = {**rows[6], "founded_year": "soon"}  # the third batch (lines 8 to 10)
+    rows[7] = {**rows[7], "city": "Atlantis"}  # an error found only once the row is known to be new
+    result = runner.invoke(args=["import-orgs", str(write_csv(tmp_path / "orgs.csv", rows))])
+    assert result.exit_code == 0
+    assert "line 7:" in result.output and "micro-finance" in result.output  # the valid slugs are listed
+    assert "line 8: founded_year 'soon' is not a year" in result.output
+    assert "line 9: no coordinates, and the city 'Atlantis' was not found in CM" in result.output
+    assert result.output.index("line 7:") < result.output.index("line 8:") < result.output.index("line 9:")
+    assert "Imported 5, skipped 0 already in the directory, 3 with errors." in result.output
+    assert len(orgs()) == 5

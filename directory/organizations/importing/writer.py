@@ -1,0 +1,313 @@
+"""The bulk writer: batches of checked rows become listings, each batch in one transaction.
+
+For each batch, in its transaction: the rows whose organization is already in the directory (same
+normalized name and country, including rows of earlier batches) are dropped, the others get free slugs,
+and every table is written with bulk statements (the unit of work is too slow at 100,000 listings):
+``COPY`` on PostgreSQL, ``executemany`` on SQLite. Search learns of them through
+:func:`directory.search.bulk.write_documents`.
+
+Duplicate detection asks the database about each batch's names (both columns are indexed), so an import
+holds no set of every organization, whatever the size of the file or of the directory.
+
+A batch is written on a background thread while the caller checks the next one: the database's own work
+(``COPY`` on the server, SQLite's B-trees and full-text index in C, without the GIL) then overlaps the
+checking. The caller touches the database only between batches, after the previous write has finished,
+so the connection is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...search.bulk import write_documents
+from ..models import (
+    Language,
+    ListingStatus,
+    Location,
+    Organization,
+    OrganizationText,
+    ServiceArea,
+    organization_term,
+)
+from ..services import ListingValues, slugify, unique_slug
+
+#: How many slugs ``<base>-2``, ``<base>-3`` ... are looked up at once when ``<base>`` is taken.
+_SLUG_PROBE = 20
+
+
+@dataclass
+class Checked:
+    """A row that passed the checks, or failed only in a way that matters if it is new (``error``)."""
+
+    line: int
+    key: tuple[str, str]  # (normalized name, country code): "the same organization"
+    name: str
+    status: ListingStatus
+    demoted: bool  # asked to be approved without --approve
+    values: ListingValues | None
+    error: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What writing one batch did."""
+
+    created: int = 0
+    skipped_existing: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    demoted: bool = False
+
+
+class BatchWriter:
+    """Writes batches with :func:`write_batch` on a background thread, each committed on its own."""
+
+    def __init__(self, term_ids: dict[tuple[str, str], int], is_demo: bool) -> None:
+        self.term_ids = term_ids
+        self.is_demo = is_demo
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self._pending: Future[Outcome] | None = None
+
+    def write(self, batch: list[Checked]) -> Outcome:
+        """Start writing ``batch``; returns what the write before it did (once committed)."""
+        done = self.finish()
+        connection = db.session.connection()
+        self._pending = self._executor.submit(write_batch, connection, batch, self.term_ids, self.is_demo)
+        return done
+
+    def finish(self) -> Outcome:
+        """Wait for the write in progress and commit it (or roll it back and raise its error)."""
+        if self._pending is None:
+            return Outcome()
+        pending, self._pending = self._pending, None
+        try:
+            done = pending.result()
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return done
+
+    def close(self) -> None:
+        """Stop the thread; a write still in progress (after an error elsewhere) is rolled back."""
+        if self._pending is not None:
+            self._pending.exception()  # wait for it, whatever it did
+            self._pending = None
+            db.session.rollback()
+        self._executor.shutdown(wait=True)
+
+
+def write_batch(
+    connection: sa.Connection, batch: list[Checked], term_ids: dict[tuple[str, str], int], is_demo: bool
+) -> Outcome:
+    """Write the new listings of ``batch``; report the rows already in the directory and the bad ones."""
+    outcome = Outcome()
+    new = _new_rows(connection, batch, outcome)
+    if not new:
+        return outcome
+    slugs = _free_slugs(connection, [row.name for row in new])
+    listings = [row.values for row in new if row.values is not None]
+    organizations = [
+        # No assured_date, even with --approve: publishing a file is not checking each listing, so
+        # imported listings show "not yet verified" until an admin re-verifies them.
+        {**values.organization, "slug": slug, "status": row.status, "is_demo": is_demo}
+        for row, slug, values in zip(new, slugs, listings, strict=True)
+    ]
+    ids = _insert_organizations(connection, organizations)
+    _insert_links(connection, ids, listings, term_ids)
+    outcome.created = write_documents(
+        connection,
+        (
+            (org_id, values.organization, values.term_keys, values.translations)
+            for org_id, values in zip(ids, listings, strict=True)
+        ),
+    )
+    return outcome
+
+
+def _new_rows(connection: sa.Connection, batch: list[Checked], outcome: Outcome) -> list[Checked]:
+    """The rows of ``batch`` whose organization is neither in the directory nor earlier in the batch;
+    the others count as skipped. A row with an error is reported only if it is new."""
+    org, location = Organization.__table__, Location.__table__
+    known = set(
+        connection.execute(
+            sa.select(org.c.normalized_name, location.c.country_code)
+            .join(location, location.c.organization_id == org.c.id)
+            .where(org.c.normalized_name.in_({row.key[0] for row in batch}))
+        ).tuples()
+    )
+    new = []
+    for row in batch:
+        if row.key in known:
+            outcome.skipped_existing += 1
+        elif row.error is not None:
+            outcome.errors.append((row.line, row.error))
+        else:
+            known.add(row.key)
+            outcome.demoted |= row.demoted
+            new.append(row)
+    return new
+
+
+def _taken_slugs(connection: sa.Connection, slugs: Iterable[str]) -> set[str]:
+    org = Organization.__table__
+    return set(connection.execute(sa.select(org.c.slug).where(org.c.slug.in_(set(slugs)))).scalars())
+
+
+def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
+    """A slug no organization uses for each name (see :func:`unique_slug`), asking the database only
+    about the slugs these names could take."""
+    bases = Counter(slugify(name) for name in names)
+    taken = _taken_slugs(connection, bases)
+    for base, wanted in bases.items():
+        # Enough free "<base>-<n>" for the names that cannot have <base> itself.
+        needed, start = wanted - (base not in taken), 2
+        while needed > 0:
+            window = [f"{base}-{n}" for n in range(start, start + _SLUG_PROBE)]
+            used = _taken_slugs(connection, window)
+            taken |= used
+            needed -= len(window) - len(used)
+            start += _SLUG_PROBE
+    return [unique_slug(name, taken) for name in names]
+
+
+def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert organization rows (the model's column defaults fill the rest); their ids, in order."""
+    table = Organization.__table__
+    columns, fill = _with_defaults(table, rows[0].keys(), connection.dialect)
+    if connection.dialect.name != "postgresql":
+        insert_plain(connection, table.name, columns, [fill(row) for row in rows])
+        ids = {
+            slug: org_id
+            for slug, org_id in connection.execute(
+                sa.select(table.c.slug, table.c.id).where(table.c.slug.in_([r["slug"] for r in rows]))
+            )
+        }
+        return [ids[row["slug"]] for row in rows]
+    ids = list(
+        connection.execute(
+            sa.text(
+                "SELECT nextval(pg_get_serial_sequence('organization', 'id')) FROM generate_series(1, :n)"
+            ),
+            {"n": len(rows)},
+        ).scalars()
+    )
+    insert_plain(
+        connection,
+        table.name,
+        ("id", *columns),
+        [(org_id, *fill(row)) for org_id, row in zip(ids, rows, strict=True)],
+    )
+    return ids
+
+
+def _with_defaults(
+    table: sa.Table, given: Iterable[str], dialect: sa.Dialect
+) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], tuple[object, ...]]]:
+    """The columns to write for rows holding ``given`` keys, and a function making one row's values: the
+    given ones, then each other column's Python-side default from the model, evaluated per row (so a
+    callable such as a fresh UUID gives each row its own), each converted by its column's type as
+    SQLAlchemy would (enums, UTC timestamps). Columns with neither are left to the database.
+    """
+    names = list(given)
+    defaults = []
+    for column in table.columns:
+        default = column.default
+        if column.primary_key or column.name in names or default is None:
+            continue
+        if not (default.is_scalar or default.is_callable):
+            raise TypeError(f"{table.name}.{column.name}: only scalar and callable defaults are filled in")
+        defaults.append((column.name, default))
+    columns = (*names, *(name for name, _ in defaults))
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same for name in columns
+    ]
+
+    def fill(row: dict[str, Any]) -> tuple[object, ...]:
+        values = [row[name] for name in names]
+        values += [default.arg if default.is_scalar else default.arg(None) for _, default in defaults]
+        return tuple([process(value) for process, value in zip(processors, values, strict=True)])
+
+    return columns, fill
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _insert_links(
+    connection: sa.Connection,
+    ids: list[int],
+    listings: list[ListingValues],
+    term_ids: dict[tuple[str, str], int],
+) -> None:
+    """The rows that hang off each new organization: location, terms, languages, areas served, texts."""
+    pairs = list(zip(ids, listings, strict=True))
+    insert_plain(
+        connection,
+        Location.__tablename__,
+        ("organization_id", *listings[0].location),
+        [(org_id, *(_plain(v) for v in values.location.values())) for org_id, values in pairs],
+    )
+    insert_plain(
+        connection,
+        organization_term.name,
+        ("organization_id", "taxonomy_term_id"),
+        [(org_id, term_ids[key]) for org_id, values in pairs for key in values.term_keys],
+    )
+    insert_plain(
+        connection,
+        Language.__tablename__,
+        ("organization_id", "code"),
+        [(org_id, code) for org_id, values in pairs for code in values.languages],
+    )
+    insert_plain(
+        connection,
+        ServiceArea.__tablename__,
+        ("organization_id", "country_code"),
+        [(org_id, code) for org_id, values in pairs for code in values.serves],
+    )
+    insert_plain(
+        connection,
+        OrganizationText.__tablename__,
+        ("organization_id", "language", "summary", "leadership_narrative"),
+        [
+            (org_id, t["language"], t["summary"], t["leadership_narrative"])
+            for org_id, values in pairs
+            for t in values.translations
+        ],
+    )
+
+
+def _plain(value: object) -> object:
+    """A value as the database driver takes it (enum members as their stored strings)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def insert_plain(
+    connection: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]
+) -> None:
+    """Rows of plain values straight to the driver: COPY on PostgreSQL, an executemany on SQLite.
+
+    SQLAlchemy's per-row parameter processing cost more than the inserts themselves for the link
+    tables (millions of rows at 100,000 organizations); these columns need no type conversion.
+    """
+    if not rows:
+        return
+    # Table and column names come from the models, never from input.
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"  # noqa: S608
+    connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
