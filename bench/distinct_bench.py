@@ -1,5 +1,5 @@
 """Distinct-query HTTP benchmark (issue 12): our JSON API under gunicorn against Datasette, on searches
-nobody has asked before in the run, with our result cache off.
+nobody has asked before in the run (the app keeps no result cache: every answer is worked out).
 
     python bench/distinct_bench.py                                  # 100,000 rows, SQLite and PostgreSQL
     python bench/distinct_bench.py --rows 100000,300000 --backends sqlite   # growth
@@ -48,8 +48,8 @@ What is printed, as markdown tables, for each size and backend:
    (the floor only, for ``near``).
 4. CPU per query of every load run: the workers' user + system time from ``/proc/<pid>/stat`` (and
    Datasette's process's) over the run, divided by the requests served.
-5. Popular searches, repeated (cache on): ``http_bench.QUERIES``, the old fixed mix, after a warm-up,
-   ``--popular`` requests at concurrency 8 on ours with the result cache on and on Datasette.
+5. Popular searches, repeated: ``http_bench.QUERIES``, the old fixed mix, after a warm-up, ``--popular``
+   requests at concurrency 8 on ours and on Datasette.
 6. Memory with ``--memory-workers`` (4) workers: each worker's private memory (Private_Clean +
    Private_Dirty of ``/proc/<pid>/smaps_rollup``) and RSS after a read-only run over the list, and after
    the same run with 5% writes (members of listings, signed in, saving their profile's editor as
@@ -683,7 +683,7 @@ class Round:
 
 
 def report_load(rounds: list[Round], workers: str) -> None:
-    print(f"**Distinct queries, cache off, concurrency 8** ({len(rounds)} paired rounds; {workers})\n")
+    print(f"**Distinct queries, concurrency 8** ({len(rounds)} paired rounds; {workers})\n")
 
     def figures(loads: list[Load]) -> list[str]:
         return [
@@ -749,7 +749,7 @@ def report_cpu(rounds: list[Round]) -> None:
 def report_single(ours: Load, peer: Load, hello: Load) -> None:
     floor = hello.p(95)
     print(
-        f"**Concurrency 1, per kind, cache off** (hello-world Flask under the same gunicorn: p50 "
+        f"**Concurrency 1, per kind** (hello-world Flask under the same gunicorn: p50 "
         f"{hello.p(50):.2f}, p95 {floor:.2f} ms). The target is max(½ Datasette's p95, 2 × the "
         "hello-world p95), met when our p95 on the same queries is at most that (the floor alone for a "
         "kind Datasette cannot ask).\n"
@@ -789,7 +789,7 @@ def report_single(ours: Load, peer: Load, hello: Load) -> None:
 
 
 def popular(ours: Ours, ds_path: Path, requests: int, rng: random.Random) -> list[list[str]]:
-    """http_bench's fixed mix, repeated, at concurrency 8, the result cache on."""
+    """http_bench's fixed mix, repeated, at concurrency 8."""
     fixed = [q for q in http_bench.QUERIES if q.datasette]
     mix = [fixed[i % len(fixed)] for i in range(requests)]
     rng.shuffle(mix)
@@ -806,7 +806,7 @@ def popular(ours: Ours, ds_path: Path, requests: int, rng: random.Random) -> lis
         s = http_bench.summary(run)
         rows.append(
             [
-                "ours, cache on" if server == "ours" else "Datasette",
+                "ours" if server == "ours" else "Datasette",
                 f"{s['rps']:.1f}",
                 f"{s['p50']:.1f}",
                 f"{s['p95']:.1f}",
@@ -929,9 +929,7 @@ def run_backend(
     report_single(mine, peer, hello)
 
     progress(f"{backend}: popular searches")
-    print(
-        "**Popular searches, repeated (cache on)**: `http_bench.QUERIES`, the old fixed mix, concurrency 8\n"
-    )
+    print("**Popular searches, repeated**: `http_bench.QUERIES`, the old fixed mix, concurrency 8\n")
     table(
         ["", "req/s", "p50 ms", "p95 ms", "p99 ms", "CPU ms/query"],
         popular(ours, ds_path, args.popular, random.Random(args.seed)),
