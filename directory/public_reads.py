@@ -38,7 +38,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, g, request, session
 from flask.sansio.blueprints import BlueprintSetupState
 from flask.wrappers import Response
@@ -91,10 +90,9 @@ def is_public_read(methods: tuple[str, ...] = ("GET", "HEAD")) -> bool:
 
 def public_data_changed_at() -> datetime:
     """When anything the public may read last changed, as far as this process can tell."""
-    from .extensions import db
-    from .organizations.models import SearchState
+    from .search import search_state
 
-    changed = db.session.scalar(sa.select(SearchState.changed_at).where(SearchState.id == 1))
+    changed = search_state().changed_at
     return max(changed.replace(microsecond=0), STARTED_AT) if changed else STARTED_AT
 
 

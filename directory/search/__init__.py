@@ -12,13 +12,16 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..geo import ResolvedPlace, get_geo
 from ..i18n import shown_language
+from ..organizations.models import SearchState
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
 from .engine import Hit, SearchEngine, SearchResults
 from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
@@ -38,6 +41,7 @@ __all__ = [
     "prepare",
     "search",
     "search_all",
+    "search_state",
 ]
 
 
@@ -71,7 +75,7 @@ def prepare(app: Flask) -> int:
 def search(params: SearchParams) -> SearchResults:
     """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
     near = _prepare(params)
-    return get_engine().search(db.session, params, near, *_reader())
+    return get_engine().search(db.session, params, near, *_reader(), generation=search_state().generation)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,40 @@ class AllMatches:
 def search_all(params: SearchParams) -> AllMatches:
     """Every match of a search, without facets or pages; ``near`` is geocoded here (may raise)."""
     near = _prepare(params)
-    return AllMatches(get_engine().matching_ids(db.session, params, near, *_reader()), near)
+    engine = get_engine()
+    ids = engine.matching_ids(db.session, params, near, *_reader(), generation=search_state().generation)
+    return AllMatches(ids, near)
+
+
+@dataclass(frozen=True)
+class State:
+    """The search generation, and when anything the public may read last changed (None: unknown)."""
+
+    generation: int
+    changed_at: datetime | None
+
+
+def search_state() -> State:
+    """The search state row, read once per request (the search and the public read's Last-Modified
+    share one query); outside a request, read each time."""
+    kept = request.environ if has_request_context() else {}
+    state = kept.get(_STATE_KEY)
+    if state is None:
+        row = db.session.execute(
+            sa.select(SearchState.generation, SearchState.changed_at).where(SearchState.id == 1)
+        ).first()
+        state = kept[_STATE_KEY] = State(int(row[0] or 0), row[1]) if row is not None else State(0, None)
+    return state
+
+
+_STATE_KEY = "directory.search_state"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _forget_state(_session: Session, _context: object) -> None:
+    """A request that changes data reads the state again afterwards (its own change moved it on)."""
+    if has_request_context():
+        request.environ.pop(_STATE_KEY, None)
 
 
 def _prepare(params: SearchParams) -> ResolvedPlace | None:

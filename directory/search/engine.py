@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
-from ..organizations.models import Organization
+from ..organizations.models import Organization, OrganizationText
 from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
 from .postings import ResolvedQuery
@@ -96,11 +97,12 @@ class SearchEngine:
         near: ResolvedPlace | None,
         language: str,
         terms: Callable[[str], frozenset[str]] | None,
+        generation: int | None = None,
     ) -> list[_Selection]:
         """What matches ``params`` in each index this process searches (see :class:`.index.Snapshot`);
         ``language`` is the reader's (its stemmer applies to the query, with English) and ``terms`` finds
         the vocabulary terms a query names (see :func:`.text.parse_query`)."""
-        snapshot = self.index_cache.get(session)
+        snapshot = self.index_cache.get(session, generation)
         query = parse_query(params.q, language, terms) if params.q else None
         return [self._select(index, live, params, near, query) for index, live in snapshot.segments()]
 
@@ -139,10 +141,11 @@ class SearchEngine:
         near: ResolvedPlace | None,
         language: str = "en",
         terms: Callable[[str], frozenset[str]] | None = None,
+        generation: int | None = None,
     ) -> SearchResults:
         """One page of results for ``params``, with the facets (``language`` and ``terms``: see
         _selections)."""
-        selections = self._selections(session, params, near, language, terms)
+        selections = self._selections(session, params, near, language, terms, generation)
         sort = params.effective_sort
         facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
         for selection in selections:
@@ -164,7 +167,7 @@ class SearchEngine:
         return SearchResults(
             params=params,
             total=sum(int(np.count_nonzero(s.matches)) for s in selections),
-            hits=self._load(session, page),
+            hits=self._load(session, page, language),
             facets={dim: dict(counted) for dim, counted in facets.items()},
             near=near,
             sort=sort,
@@ -177,9 +180,10 @@ class SearchEngine:
         near: ResolvedPlace | None,
         language: str = "en",
         terms: Callable[[str], frozenset[str]] | None = None,
+        generation: int | None = None,
     ) -> list[int]:
         """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
-        selections = self._selections(session, params, near, language, terms)
+        selections = self._selections(session, params, near, language, terms, generation)
         return [int(s.index.ids[p]) for s, p in self._merged(selections, params.effective_sort, None)]
 
     def _merged(
@@ -246,7 +250,8 @@ class SearchEngine:
         order = np.lexsort((index.name_key[positions], primary))
         return positions[order[:first]]
 
-    def _load(self, session: Session, page: list[tuple[_Selection, int]]) -> list[Hit]:
+    def _load(self, session: Session, page: list[tuple[_Selection, int]], language: str) -> list[Hit]:
+        """The listings of a page, with what a result card in ``language`` shows."""
         if not page:
             return []
         ids = [int(selection.index.ids[pos]) for selection, pos in page]
@@ -259,9 +264,11 @@ class SearchEngine:
                 lazyload(Organization.languages),
                 lazyload(Organization.service_areas),
                 lazyload(Organization.terms),
+                lazyload(Organization.texts),
             )
         )
         orgs = {o.id: o for o in session.scalars(query)}
+        _load_texts(session, [o for o in orgs.values() if o.text_language != language])
         hits = []
         for (selection, pos), org_id in zip(page, ids, strict=True):
             org = orgs.get(org_id)
@@ -272,3 +279,20 @@ class SearchEngine:
             distances = selection.distances
             hits.append(Hit(org, float(distances[pos]) if distances is not None else None))
         return hits
+
+
+def _load_texts(session: Session, orgs: list[Organization]) -> None:
+    """Load the other-language versions of ``orgs`` in one query (a card shows one when the reader's
+    language is not the one the organization writes in); other cards never read them."""
+    if not orgs:
+        return
+    found: dict[int, list[OrganizationText]] = {org.id: [] for org in orgs}
+    rows = session.scalars(
+        sa.select(OrganizationText)
+        .where(OrganizationText.organization_id.in_(list(found)))
+        .order_by(OrganizationText.language)
+    )
+    for text in rows:
+        found[text.organization_id].append(text)
+    for org in orgs:
+        set_committed_value(org, "texts", found[org.id])

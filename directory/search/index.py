@@ -394,8 +394,10 @@ class IndexCache:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
-    def get(self, session: Session) -> Snapshot:
-        generation = current_generation(session)
+    def get(self, session: Session, generation: int | None = None) -> Snapshot:
+        """The snapshot at the database's generation (``generation`` when the caller has read it)."""
+        if generation is None:
+            generation = current_generation(session)
         snapshot = self._snapshot
         if snapshot is not None and snapshot.generation == generation:
             return snapshot
