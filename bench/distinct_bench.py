@@ -856,10 +856,7 @@ def database(backend: str, rows: int, csv_path: Path, args: argparse.Namespace) 
     if backend == "sqlite":
         path = OUT / f"distinct-{rows}.sqlite3"
         url = f"sqlite:///{path}"
-        fresh = not (args.keep and path.exists())
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        fresh = http_bench.fresh_sqlite(path, args.keep)
     elif args.pg:
         base = sa.make_url(args.pg)
         url = base.set(database=f"{base.database}_{rows}").render_as_string(hide_password=False)

@@ -241,6 +241,16 @@ def worker_pids(master: int) -> list[int]:
     return sorted(found)
 
 
+def fresh_sqlite(path: Path, keep: bool) -> bool:
+    """Whether the SQLite database at ``path`` must be built (then its files are deleted): always, unless
+    ``keep`` and it exists."""
+    if keep and path.exists():
+        return False
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return True
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of each child of the gunicorn master, in MB."""
     found = []
@@ -473,10 +483,7 @@ def main() -> None:
         if backend == "sqlite":
             db_path = OUT / f"http-{args.rows}.sqlite3"
             url = f"sqlite:///{db_path}"
-            fresh = not (args.keep and db_path.exists())
-            if fresh:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+            fresh = fresh_sqlite(db_path, args.keep)
         else:
             pg, url = start_postgresql()
             fresh = True
