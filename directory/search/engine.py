@@ -87,9 +87,6 @@ class SearchEngine:
     def __init__(self) -> None:
         self.index_cache = IndexCache()
 
-    def clear(self) -> None:
-        self.index_cache.clear()
-
     def _selections(
         self,
         session: Session,

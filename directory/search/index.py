@@ -414,10 +414,3 @@ class IndexCache:
             base = build_index(session)
             self._snapshot = Snapshot(base.generation, base)
         return self._snapshot
-
-    def prepare(self, session: Session) -> None:
-        """Build the index now (before a server forks its workers, so they share it)."""
-        self.get(session)
-
-    def clear(self) -> None:
-        self._snapshot = None

@@ -221,28 +221,22 @@ def _after_flush(session: Session, _context: object) -> None:
     new_orgs = [o for o in session.new if isinstance(o, Organization)]
     dirty_orgs = [o for o in session.dirty if isinstance(o, Organization)]
     deleted_orgs = [o for o in session.deleted if isinstance(o, Organization)]
-    others = any(isinstance(obj, RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
+    changed = (*session.new, *session.dirty, *session.deleted)
     deleted_ids = {o.id for o in deleted_orgs}
     reindex = {o.id for o in new_orgs} | {o.id for o in dirty_orgs if _changed(o, INDEXED)}
     reindex |= {
         obj.organization_id
-        for obj in (*session.new, *session.dirty, *session.deleted)
+        for obj in changed
         if isinstance(obj, OrganizationText) and obj.organization_id is not None
     }
-    relevant = (
-        others or new_orgs or deleted_orgs or any(_changed(o, _SEARCHED_ATTRIBUTES) for o in dirty_orgs)
-    )
-    if not relevant:
+    # The organizations whose search entry changed (None: a related row not linked to one yet).
+    affected = {o.id for o in (*new_orgs, *deleted_orgs)}
+    affected |= {o.id for o in dirty_orgs if _changed(o, _SEARCHED_ATTRIBUTES)}
+    affected |= {obj.organization_id for obj in changed if isinstance(obj, RELATED_MODELS)}
+    if not affected:
         if any(_changed(o, SHOWN) for o in dirty_orgs):
             mark_public_change(session.connection())
         return
-    affected = {o.id for o in (*new_orgs, *deleted_orgs)}
-    affected |= {o.id for o in dirty_orgs if _changed(o, _SEARCHED_ATTRIBUTES)}
-    affected |= {
-        obj.organization_id
-        for obj in (*session.new, *session.dirty, *session.deleted)
-        if isinstance(obj, RELATED_MODELS)
-    }
     connection = session.connection()
     index_documents(connection, load_rows(connection, sorted(reindex - deleted_ids)), replace=True)
     unindex_documents(connection, sorted(deleted_ids))
