@@ -144,18 +144,35 @@ def test_an_unreachable_geocoder_is_not_cached() -> None:
 
 def test_gazetteer_points_are_looked_up_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     gazetteer = Gazetteer(get_geo().gazetteer.path)
-    finds = []
-    find = gazetteer.find
+    queries = []
+    rows = gazetteer._rows
 
-    def counting_find(*args: Any, **kwargs: Any) -> Any:
-        finds.append(args)
-        return find(*args, **kwargs)
+    def counting_rows(*args: Any) -> Any:
+        queries.append(args)
+        return rows(*args)
 
-    monkeypatch.setattr(gazetteer, "find", counting_find)
+    monkeypatch.setattr(gazetteer, "_rows", counting_rows)
     douala = gazetteer.city_point("Douala", "cm")
     assert douala is not None and douala == gazetteer.city_point("douala", "CM")
-    assert len(finds) == 1
+    assert len(queries) == 1
     assert gazetteer.country_point("cm") == gazetteer.country_point("CM") is not None
+    assert len(queries) == 2
+
+
+def test_a_city_point_is_the_most_populous_city_found_by_that_name(app: Flask) -> None:
+    gazetteer = get_geo().gazetteer
+    # Names shared by several places (and countries), taken from the gazetteer itself, some misspelt.
+    shared = gazetteer._rows(
+        "SELECT n.norm, p.country_code FROM place_name n JOIN place p ON p.id = n.place_id "
+        "WHERE p.kind = 'city' GROUP BY n.norm, p.country_code HAVING count(*) > 1 LIMIT 150",
+        (),
+    )
+    cases = [(row["norm"], row["country_code"]) for row in shared]
+    cases += [("douala", "CM"), ("Douala", "NG"), ("", "CM"), ("dooala", "CM"), ("São Paulo", "br")]
+    assert len(cases) > 100
+    for city, country in cases:
+        found = gazetteer.find(city, country_code=country, kinds=("city",), limit=1)
+        assert gazetteer.city_point(city, country) == (found[0].point if found else None), (city, country)
 
 
 def test_nominatim_is_a_configuration_switch(app: Flask) -> None:

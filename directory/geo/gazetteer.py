@@ -89,8 +89,17 @@ class Gazetteer:
         return self._cached_city_point(city, country_code)
 
     def _city_point(self, city: str, country_code: str) -> Point | None:
-        rows = self.find(city, country_code=country_code, kinds=("city",), limit=1)
-        return rows[0].point if rows else None
+        # find(city, country_code=..., kinds=("city",), limit=1)'s point, in one plain query (an import
+        # asks this for every row).
+        norm = normalize_name(city)
+        for row in self._rows(
+            "SELECT p.latitude, p.longitude FROM place_name n JOIN place p ON p.id = n.place_id "
+            "WHERE n.norm = ? AND p.kind = 'city' AND p.country_code = ? AND p.latitude IS NOT NULL "
+            "ORDER BY p.population DESC LIMIT 1",
+            (norm, country_code.upper()),
+        ):
+            return Point(row["latitude"], row["longitude"])
+        return None
 
     def find(
         self,
