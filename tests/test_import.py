@@ -277,3 +277,23 @@ def test_a_bad_row_in_a_later_batch_is_reported_by_its_line(
     assert result.output.index("line 7:") < result.output.index("line 8:") < result.output.index("line 9:")
     assert "Imported 5, skipped 0 already in the directory, 3 with errors." in result.output
     assert len(orgs()) == 5
+
+
+def test_a_small_import_updates_the_search_index_in_place(
+    client: FlaskClient, runner: FlaskCliRunner, tmp_path: Path, make_org: Callable[..., Organization]
+) -> None:
+    from directory.search import get_engine
+
+    make_org(name="Harbour Weavers", description="Weaving cooperative.")
+    assert client.get("/api/v1/organizations").json["total"] == 1  # the index is built
+    before = get_engine().index_cache.get(db.session)
+    rows = [{**GOOD, "name": f"Littoral Rope Makers {i}"} for i in range(2)]
+    assert (
+        runner.invoke(args=["import-orgs", "--approve", str(write_csv(tmp_path / "o.csv", rows))]).exit_code
+        == 0
+    )
+    # The import recorded which listings it added: the index keeps its base and reads just those two.
+    after = get_engine().index_cache.get(db.session)
+    assert after.base is before.base and after.overlay is not None and after.overlay.size == 2
+    found = client.get("/api/v1/organizations", query_string={"q": "rope makers"}).json
+    assert sorted(r["name"] for r in found["results"]) == ["Littoral Rope Makers 0", "Littoral Rope Makers 1"]

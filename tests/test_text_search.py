@@ -94,13 +94,13 @@ def test_document_tokens_keep_words_and_add_stems() -> None:
     )
 
 
-def test_query_tokens_are_always_quoted() -> None:
+def test_query_syntax_is_only_words() -> None:
     query = parse_query('fish" OR name:* NEAR')
     assert query is not None
-    expression = query.fts5()
-    # Each word also as joined with its neighbour ("name near" -> "namenear"); "or" is a stop word.
-    assert expression == '"fish" AND ("name" OR "namenear") AND ("near" OR "namenear" OR "near"*)'
-    assert query.tsquery() == "'fish' & ('name' | 'namenear') & ('near' | 'namenear' | 'near':*)"
+    # Each word also as joined with its neighbour ("name near" -> "namenear"); "or" is a stop word; the
+    # quote, colon and star are not syntax, only separators.
+    assert query.groups == (("fish",), ("name", "namenear"), ("near", "namenear"))
+    assert query.prefix == "near"
     assert parse_query("...") is None
 
 

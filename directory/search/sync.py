@@ -52,13 +52,12 @@ _PG_MAX_POSITIONS_PER_WORD = 256
 TRANSLATED_COLUMNS = TRANSLATED_FIELDS
 
 
-def fts_row(
-    org_id: int,
+def document_columns(
     texts: dict[str, Any],
     terms: Iterable[tuple[str, str]] = (),
     translations: Iterable[dict[str, Any]] = (),
-) -> dict[str, Any]:
-    """The tokens to index for one organization, keyed like the full-text table's columns.
+) -> dict[str, str]:
+    """The tokens to index for one organization, per full-text column.
 
     ``texts`` holds the columns and ``text_language``; ``terms`` the (taxonomy, slug) of its terms;
     ``translations`` its ``organization_text`` rows (``language``, ``summary``, ``leadership_narrative``).
@@ -73,7 +72,17 @@ def fts_row(
     tokens = " ".join(term_token(taxonomy, code) for taxonomy, code in terms)
     if tokens:
         row["description"] = f"{row['description']} {tokens}" if row["description"] else tokens
-    return {"rowid": org_id, **row}
+    return row
+
+
+def fts_row(
+    org_id: int,
+    texts: dict[str, Any],
+    terms: Iterable[tuple[str, str]] = (),
+    translations: Iterable[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """:func:`document_columns` as the full-text table's row of organization ``org_id``."""
+    return {"rowid": org_id, **document_columns(texts, terms, translations)}
 
 
 def load_rows(connection: Connection, org_ids: list[int]) -> list[dict[str, Any]]:
@@ -112,7 +121,8 @@ def reindex_all(connection: Connection, batch: int = 1000) -> None:
 
 
 def tsvector_literal(row: dict[str, Any]) -> str:
-    """The PostgreSQL tsvector text for a row from :func:`fts_row`: ``'word':1A,7A 'other':2B ...``.
+    """The PostgreSQL tsvector text for a row from :func:`fts_row` or :func:`document_columns`:
+    ``'word':1A,7A 'other':2B ...``.
 
     Positions run on across the fields in a fixed order; tokens hold only letters and digits (see
     :mod:`.text`), so quoting them is all the escaping they need. (This runs for every row of a bulk

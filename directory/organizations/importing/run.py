@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...geo import Gazetteer, normalize_name
+from ...search.bulk import prepare_document
 from ..models import ListingStatus
 from ..services import ListingValidationError, listing_values, terms_by_code, validate_input
 from .rows import RowError, row_to_input
@@ -63,12 +64,13 @@ def import_rows(
     ``expected_rows`` above one batch, a worker process checks the rows while this one writes."""
     report = ImportReport()
     size = batch_size or BATCH
-    if db.session.get_bind().dialect.name == "sqlite":
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
         # A larger page cache for this connection: index pages stay in memory while the tables grow.
         db.session.execute(sa.text("PRAGMA cache_size = -32768"))
     term_ids = {key: term.id for key, term in terms_by_code().items()}
     # The worker is forked before the writer starts its thread (a fork copies only the calling thread).
-    checker = _Checker(gazetteer, approve, parallel=(expected_rows or 0) > size)
+    checker = _Checker(gazetteer, approve, dialect, parallel=(expected_rows or 0) > size)
     writer = BatchWriter(term_ids, is_demo)
     try:
         for checked, errors in checker.batches(_raw_batches(rows, size, on_row)):
@@ -97,9 +99,10 @@ def _raw_batches(rows: Iterable[Row], size: int, on_row: Callable[[], None] | No
 class _Checker:
     """Checks batches of rows, here or in a worker process, and hands them back in order."""
 
-    def __init__(self, gazetteer: Gazetteer, approve: bool, *, parallel: bool) -> None:
+    def __init__(self, gazetteer: Gazetteer, approve: bool, dialect: str, *, parallel: bool) -> None:
         self.gazetteer = gazetteer
         self.approve = approve
+        self.dialect = dialect
         self.pool: ProcessPoolExecutor | None = None
         if parallel and "fork" in multiprocessing.get_all_start_methods():
             self.pool = ProcessPoolExecutor(
@@ -113,11 +116,11 @@ class _Checker:
     def batches(self, raw: Iterable[list[Row]]) -> Iterator[tuple[list[Checked], list[tuple[int, str]]]]:
         if self.pool is None:
             for batch in raw:
-                yield check_rows(batch, self.gazetteer, self.approve)
+                yield check_rows(batch, self.gazetteer, self.approve, self.dialect)
             return
         ahead: deque[Future[tuple[list[Checked], list[tuple[int, str]]]]] = deque()
         for batch in raw:
-            ahead.append(self.pool.submit(_check_in_worker, batch, self.approve))
+            ahead.append(self.pool.submit(_check_in_worker, batch, self.approve, self.dialect))
             if len(ahead) > _AHEAD:
                 yield ahead.popleft().result()
         while ahead:
@@ -137,27 +140,30 @@ def _start_worker(path: object) -> None:
     _worker_gazetteer = Gazetteer(path)  # type: ignore[arg-type]
 
 
-def _check_in_worker(batch: list[Row], approve: bool) -> tuple[list[Checked], list[tuple[int, str]]]:
+def _check_in_worker(
+    batch: list[Row], approve: bool, dialect: str
+) -> tuple[list[Checked], list[tuple[int, str]]]:
     if _worker_gazetteer is None:
         raise RuntimeError("the worker was not started with _start_worker")
-    return check_rows(batch, _worker_gazetteer, approve)
+    return check_rows(batch, _worker_gazetteer, approve, dialect)
 
 
 def check_rows(
-    batch: list[Row], gazetteer: Gazetteer, approve: bool
+    batch: list[Row], gazetteer: Gazetteer, approve: bool, dialect: str
 ) -> tuple[list[Checked], list[tuple[int, str]]]:
-    """The rows of ``batch`` that pass the checks, and (line, reason) for the others."""
+    """The rows of ``batch`` that pass the checks, and (line, reason) for the others; each good row
+    with its search document for database ``dialect``."""
     checked: list[Checked] = []
     errors: list[tuple[int, str]] = []
     for line, row in batch:
         try:
-            checked.append(check_row(line, row, gazetteer, approve))
+            checked.append(check_row(line, row, gazetteer, approve, dialect))
         except (RowError, ListingValidationError) as exc:
             errors.append((line, str(exc)))
     return checked, errors
 
 
-def check_row(line: int, row: dict[str, str], gazetteer: Gazetteer, approve: bool) -> Checked:
+def check_row(line: int, row: dict[str, str], gazetteer: Gazetteer, approve: bool, dialect: str) -> Checked:
     """One row, checked and turned into column values; raises RowError or ListingValidationError.
 
     A row without coordinates whose city is unknown is an error only if its organization is new (a row
@@ -170,7 +176,9 @@ def check_row(line: int, row: dict[str, str], gazetteer: Gazetteer, approve: boo
     if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
         error = f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
         return Checked(line, key, data.name, status, demoted, None, error)
-    return Checked(line, key, data.name, status, demoted, listing_values(data, gazetteer))
+    values = listing_values(data, gazetteer)
+    document = prepare_document(values.organization, values.term_keys, values.translations, dialect=dialect)
+    return Checked(line, key, data.name, status, demoted, values, document=document)
 
 
 def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bool]:
@@ -184,14 +192,8 @@ def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bo
 
 
 def refresh_statistics(connection: sa.Connection) -> None:
-    """After a bulk import, let the query planner see the tables as they now are.
-
-    On PostgreSQL: merge the full-text index's pending list (bulk inserts go there first, and the
-    planner avoids a GIN index with a long one) and ANALYZE the listing tables. On SQLite: ANALYZE.
-    """
+    """After a bulk import, let the query planner see the tables as they now are: ANALYZE the listing
+    tables."""
     tables = ["organization", "location", "organization_term", "language", "service_area"]
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT gin_clean_pending_list('ix_organization_fts_document')"))
-        tables.append("organization_fts")
     for table in tables:
         connection.execute(sa.text(f"ANALYZE {table}"))  # constant names, never user input

@@ -4,7 +4,7 @@ For each batch, in its transaction: the rows whose organization is already in th
 normalized name and country, including rows of earlier batches) are dropped, the others get free slugs,
 and every table is written with bulk statements (the unit of work is too slow at 100,000 listings):
 ``COPY`` on PostgreSQL, ``executemany`` on SQLite. Search learns of them through
-:func:`directory.search.bulk.write_documents`.
+:func:`directory.search.bulk.write_documents`, from the documents the checks made.
 
 Duplicate detection asks the database about each batch's names (both columns are indexed), so an import
 holds no set of every organization, whatever the size of the file or of the directory.
@@ -27,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...extensions import db
-from ...search.bulk import write_documents
+from ...search.bulk import Document, write_documents
 from ..models import (
     Language,
     ListingStatus,
@@ -54,6 +54,7 @@ class Checked:
     demoted: bool  # asked to be approved without --approve
     values: ListingValues | None
     error: str | None = None
+    document: Document | None = None  # its search document, made with the checks
 
 
 @dataclass
@@ -122,13 +123,8 @@ def write_batch(
     ]
     ids = _insert_organizations(connection, organizations)
     _insert_links(connection, ids, listings, term_ids)
-    outcome.created = write_documents(
-        connection,
-        (
-            (org_id, values.organization, values.term_keys, values.translations)
-            for org_id, values in zip(ids, listings, strict=True)
-        ),
-    )
+    documents = [row.document for row in new if row.document is not None]
+    outcome.created = write_documents(connection, zip(ids, documents, strict=True))
     return outcome
 
 
