@@ -3,6 +3,7 @@ nobody has asked before in the run (the app keeps no result cache: every answer 
 
     python bench/distinct_bench.py                                  # 100,000 rows, SQLite and PostgreSQL
     python bench/distinct_bench.py --rows 100000,300000 --backends sqlite   # growth
+    python bench/distinct_bench.py --rows 100000,300000 --backends sqlite --load-only   # growth alone
     python bench/distinct_bench.py --smoke                          # 2,000 rows, 200 queries, 1 round
     python bench/distinct_bench.py --backends sqlite,postgresql \\
         --pg postgresql+psycopg://postgres@127.0.0.1:54329/bench_distinct   # PostgreSQL on a running server
@@ -913,6 +914,14 @@ def run_backend(
     report_queries(queries, rounds[0].ours, rounds[0].peer)
     report_load(rounds, workers)
     report_cpu(rounds)
+    result = {
+        "cpu_ms": statistics.median(r.every.cpu_ms() for r in rounds),
+        "p95": statistics.median(r.every.p(95) for r in rounds),
+        "rate": statistics.median(r.every.rate() for r in rounds),
+        "ratio": statistics.median(r.ours.rate() / r.peer.rate() for r in rounds),
+    }
+    if args.load_only:
+        return result
 
     progress(f"{backend}: concurrency 1 per kind")
     single = [q for kind in KINDS for q in queries.single[kind]]
@@ -934,12 +943,7 @@ def run_backend(
 
     progress(f"{backend}: memory with {args.memory_workers} workers")
     report_memory(memory_runs(ours, words, queries.load, queries.reserve, args))
-    return {
-        "cpu_ms": statistics.median(r.every.cpu_ms() for r in rounds),
-        "p95": statistics.median(r.every.p(95) for r in rounds),
-        "rate": statistics.median(r.every.rate() for r in rounds),
-        "ratio": statistics.median(r.ours.rate() / r.peer.rate() for r in rounds),
-    }
+    return result
 
 
 def report_growth(growth: dict[str, dict[int, dict]]) -> None:
@@ -982,6 +986,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="reuse the CSV and databases of that size")
     parser.add_argument("--smoke", action="store_true", help="2,000 rows, 200 queries, 1 round, SQLite")
+    parser.add_argument(
+        "--load-only", action="store_true", help="only the load rounds (tables 1, 2, 4 and 7: growth)"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.rows, args.queries, args.rounds, args.per_kind, args.popular = "2000", 200, 1, 10, 80
