@@ -252,18 +252,7 @@ class SearchEngine:
         if not page:
             return []
         ids = [int(selection.index.ids[pos]) for selection, pos in page]
-        # Result cards need neither languages nor service areas, and their terms come from the index
-        # (loading term objects cost more than the rest of the page): load the rest only if touched.
-        query = (
-            sa.select(Organization)
-            .where(Organization.id.in_(ids))
-            .options(
-                lazyload(Organization.languages),
-                lazyload(Organization.service_areas),
-                lazyload(Organization.terms),
-                lazyload(Organization.texts),
-            )
-        )
+        query = sa.select(Organization).where(Organization.id.in_(ids)).options(*_CARD_OPTIONS)
         orgs = {o.id: o for o in session.scalars(query)}
         _load_texts(session, [o for o in orgs.values() if o.text_language != language])
         hits = []
@@ -276,6 +265,17 @@ class SearchEngine:
             distances = selection.distances
             hits.append(Hit(org, float(distances[pos]) if distances is not None else None))
         return hits
+
+
+#: Result cards need neither languages nor service areas, and their terms come from the index (loading
+#: term objects cost more than the rest of the page): those load only if touched. Made once: building
+#: loader options is a visible part of a request's cost.
+_CARD_OPTIONS = (
+    lazyload(Organization.languages),
+    lazyload(Organization.service_areas),
+    lazyload(Organization.terms),
+    lazyload(Organization.texts),
+)
 
 
 def _load_texts(session: Session, orgs: list[Organization]) -> None:
