@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 # (the browser tests are long); XDIST= runs them in one process.
 XDIST ?= -n auto --maxprocesses 4 --dist worksteal
 
-.PHONY: run serve test test-lowest lock lint format bench bench-http bench-http-fixed bench-race bench-enumeration bench-mixed \
+.PHONY: run serve test test-lowest lock lint format bench bench-http bench-http-fixed bench-update bench-import bench-race bench-enumeration bench-mixed \
 	bench-smoke messages catalogs vendor vendor-axe clean
 
 # uv installs into the venv (downloads in parallel: about half pip's time on a fresh machine); it is the
@@ -90,6 +90,15 @@ bench-http: $(VENV)/.installed-bench
 # The earlier HTTP benchmark: eight fixed queries, repeated, on the JSON API and the HTML page.
 bench-http-fixed: $(VENV)/.installed-bench
 	$(BIN)/python bench/http_bench.py --rows $(N)
+
+# What one listing's change costs each process's search index (run bench-http first: it keeps its database
+# in bench/out; PG=URL of that database for PostgreSQL).
+bench-update: $(VENV)/.installed-dev
+	$(BIN)/python bench/update_bench.py $(if $(PG),--pg $(PG))
+
+# `flask import-orgs` of N generated rows, timed, on SQLite and PostgreSQL (PG=URL of a server).
+bench-import: $(VENV)/.installed-dev
+	$(BIN)/python bench/import_bench.py --rows $(N) $(if $(PG),--pg-url $(PG))
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/uv
 	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev,bench]'
