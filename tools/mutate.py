@@ -1,0 +1,151 @@
+"""``make mutate``: mutation testing of the rule modules, each against its own test files.
+
+For each module in ``tests/mutation/modules.toml`` this copies the checkout to a temporary folder (the
+checkout itself is never mutated, and modules can run side by side), runs mutmut 2 there on that module
+with ``tests/mutation/run_tests.py`` and that module's test files as the test command, then reads mutmut's
+results. Mutants listed in ``tests/mutation/equivalent.toml`` are set aside; the score is the share of the
+other mutants the tests killed (a time-out counts as killed). Prints every survivor and each module's
+score; exits 1 when a module is below the threshold, or when a mutant listed as equivalent was killed.
+
+Usage: ``python tools/mutate.py [--jobs N] [MODULE ...]`` (default: every module, one at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.mutation.mutants import Mutant, load_equivalents, load_modules, mutants  # noqa: E402
+
+#: Not copied: version control, virtualenvs, caches, and what earlier runs left.
+_IGNORED = shutil.ignore_patterns(
+    ".git", ".venv*", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".mutmut-cache"
+)
+_KILLED = ("ok_killed", "bad_timeout")
+
+
+@dataclass
+class Score:
+    """One module's result."""
+
+    module: str
+    total: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    survivors: list[Mutant] = field(default_factory=list)
+    killed_but_listed: list[Mutant] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def percent(self) -> float:
+        counted = self.total - self.equivalent
+        return 100.0 * self.killed / counted if counted else 100.0
+
+
+def _statuses(cache: Path) -> dict[tuple[int, int], str]:
+    """(line number from 1, index on the line) -> mutmut's status, from its cache."""
+    with sqlite3.connect(cache) as connection:
+        rows = connection.execute(
+            'SELECT l.line_number, m."index", m.status FROM Mutant m JOIN Line l ON m.line = l.id'
+        ).fetchall()
+    return {(line_number + 1, index): status for line_number, index, status in rows}
+
+
+def run_module(module: str, tests: list[str]) -> Score:
+    """Mutate ``module`` in a copy of the checkout and score what its tests kill."""
+    started = time.monotonic()
+    listed = {e.key for e in load_equivalents() if e.module == module}
+    with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
+        copy = Path(folder) / "repo"
+        shutil.copytree(ROOT, copy, ignore=_IGNORED, symlinks=True)
+        runner = f"{sys.executable} tests/mutation/run_tests.py {' '.join(tests)}"
+        subprocess.run(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "mutmut",
+                "run",
+                "--paths-to-mutate",
+                module,
+                "--runner",
+                runner,
+                "--tests-dir",
+                "tests",
+                "--simple-output",
+                "--no-progress",
+            ],
+            cwd=copy,
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        cache = copy / ".mutmut-cache"
+        if not cache.exists():
+            raise SystemExit(f"{module}: mutmut did not run (do its tests pass without mutations?)")
+        statuses = _statuses(cache)
+    score = Score(module, seconds=time.monotonic() - started)
+    for mutant in mutants(module):
+        status = statuses.get((mutant.line_number, mutant.index))
+        if status is None:
+            raise SystemExit(f"{module}: mutmut has no result for {mutant}")
+        score.total += 1
+        killed = status in _KILLED
+        if mutant.key in listed:
+            score.equivalent += 1
+            if killed:
+                score.killed_but_listed.append(mutant)
+        elif killed:
+            score.killed += 1
+        else:
+            score.survivors.append(mutant)
+    return score
+
+
+def report(score: Score, threshold: int) -> bool:
+    """Print a module's survivors and score; True when it passes."""
+    for m in score.survivors:
+        mutated = m.mutated.replace("\n", " / ")
+        print(f"  survived  {m.module}:{m.line_number}  {m.line}\n            -> {mutated}")
+    for m in score.killed_but_listed:
+        print(f"  KILLED but listed as equivalent: {m.module}:{m.line_number}  {m.line} -> {m.mutated}")
+    ok = score.percent >= threshold and not score.killed_but_listed
+    print(
+        f"{score.module}: {score.total} mutants, {score.killed} killed, {score.equivalent} equivalent, "
+        f"{len(score.survivors)} survived: {score.percent:.1f}% of non-equivalent mutants killed "
+        f"({'ok' if ok else f'below {threshold}%'}; {score.seconds:.0f} s)",
+        flush=True,
+    )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("modules", nargs="*", help="modules to mutate (default: all in modules.toml)")
+    parser.add_argument("--jobs", type=int, default=1, help="modules mutated at once")
+    args = parser.parse_args(argv)
+    configured, threshold = load_modules()
+    chosen = args.modules or list(configured)
+    unknown = [m for m in chosen if m not in configured]
+    if unknown:
+        parser.error(f"not in tests/mutation/modules.toml: {', '.join(unknown)}")
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = [pool.submit(run_module, module, configured[module]) for module in chosen]
+        results = [report(future.result(), threshold) for future in futures]
+    elapsed = time.monotonic() - started
+    print(f"{len(chosen)} modules in {elapsed:.0f} s; {sum(results)} at or above {threshold}%")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
