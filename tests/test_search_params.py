@@ -178,6 +178,17 @@ def test_filters_take_repeated_and_comma_separated_values_once_each() -> None:
     assert params.selected("model") == ()
 
 
+@pytest.mark.parametrize("name", ["focus", "model", "service", "engagement", "trafficking"])
+def test_each_vocabulary_filter_takes_the_terms_of_its_own_list(name: str) -> None:
+    from directory import vocab
+
+    known = list(vocab.TAXONOMIES[name])
+    assert parse(**{name: ",".join(known)}).filters == {name: tuple(known)}
+    other = next(code for taxonomy, terms in vocab.TAXONOMIES.items() if taxonomy != name for code in terms)
+    if other not in known:
+        assert refused(**{name: other}).param == name
+
+
 def test_languages_by_code_or_name_once_each() -> None:
     assert parse(language="French,fr,es").filters == {"language": ("fr", "es")}
 

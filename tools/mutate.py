@@ -4,8 +4,9 @@ For each module in ``tests/mutation/modules.toml`` this copies the checkout to a
 checkout itself is never mutated, and modules can run side by side), runs mutmut 2 there on that module
 with ``tests/mutation/run_tests.py`` and that module's test files as the test command, then reads mutmut's
 results. Mutants listed in ``tests/mutation/equivalent.toml`` are set aside; the score is the share of the
-other mutants the tests killed (a time-out counts as killed). Prints every survivor and each module's
-score; exits 1 when a module is below the threshold, or when a mutant listed as equivalent was killed.
+other mutants the tests killed (a time-out counts as killed, and so does a kill mutmut calls "suspicious"
+because it was slow). Prints every survivor and each module's score; exits 1 when a module is below the
+threshold, or when a mutant listed as equivalent was killed.
 
 Usage: ``python tools/mutate.py [--jobs N] [MODULE ...]`` (default: every module, one at a time).
 """
@@ -32,7 +33,8 @@ from tests.mutation.mutants import Mutant, load_equivalents, load_modules, mutan
 _IGNORED = shutil.ignore_patterns(
     ".git", ".venv*", "__pycache__", ".pytest_cache", ".ruff_cache", ".hypothesis", ".mutmut-cache"
 )
-_KILLED = ("ok_killed", "bad_timeout")
+#: mutmut's "suspicious" is a mutant the tests killed, only more slowly than the baseline run.
+_KILLED = ("ok_killed", "ok_suspicious", "bad_timeout")
 
 
 @dataclass
