@@ -40,6 +40,9 @@ def make(make_org: Callable[..., Organization], context: None) -> Callable[..., 
             "description": "Peer support.",
             "services": ["training"],
             "focus": ["housing"],
+            "models": ["survivor-founded"],
+            "trafficking": ["labor"],
+            "engagements": ["trainer"],
             "languages": ["fr"],
             "serves": ["CM"],
             "latitude": TRUE_POINT[0],
@@ -64,6 +67,21 @@ def term(name: str, code: str, label: str, taxonomy: str, language: str = "en") 
 
 
 HOUSING = ("focus", "housing", "Housing", "Focus area")
+
+
+def vocabulary_term(name: str, code: str) -> tuple[str, str, str, str]:
+    from directory import vocab
+
+    return (name, code, vocab.label(name, code), str(vocab.TAXONOMY_NAMES[name]))
+
+
+#: The listing's terms, in the order of its taxonomies: leadership model, focus, trafficking, engagement.
+ORGANIZATION_TERMS = [
+    ("model", "survivor-founded"),
+    ("focus", "housing"),
+    ("trafficking", "labor"),
+    ("engagement", "trainer"),
+]
 TRAINING = ("service", "training", "Training", "Service to partners")
 
 
@@ -135,7 +153,10 @@ def test_a_whole_public_organization(make: Callable[..., Organization]) -> None:
                 "location": place,
             }
         ],
-        "attributes": [attribute(sid, "service", *TRAINING), attribute(sid, "service", *HOUSING)],
+        "attributes": [
+            attribute(sid, "service", *TRAINING),
+            *(attribute(sid, "service", *vocabulary_term(n, c)) for n, c in ORGANIZATION_TERMS),
+        ],
     }
     assert mapping.organization(org, full_service=True, profile_url=profile_url) == {
         **brief,
@@ -143,7 +164,9 @@ def test_a_whole_public_organization(make: Callable[..., Organization]) -> None:
         "locations": [place],
         "contacts": [{"id": ids.contact_id(org.uuid), "organization_id": org.uuid, "email": org.email}],
         "phones": [{"id": ids.phone_id(org.uuid), "organization_id": org.uuid, "number": "+237 600 000 001"}],
-        "attributes": [attribute(org.uuid, "organization", *HOUSING)],
+        "attributes": [
+            attribute(org.uuid, "organization", *vocabulary_term(n, c)) for n, c in ORGANIZATION_TERMS
+        ],
     }
     assert mapping.organization(org, full=False, profile_url=profile_url) == brief
     assert mapping.service(org, "training", profile_url=profile_url) == service
@@ -256,6 +279,22 @@ def test_the_last_change_is_to_the_second(make: Callable[..., Organization]) -> 
     org = make()
     org.updated_at = datetime(2026, 11, 30, 8, 5, 9, 123456, tzinfo=UTC)
     assert mapping.last_modified(org) == "2026-11-30T08:05:09+00:00"
+
+
+def test_terms_are_in_english_outside_any_request() -> None:
+    """A command-line export has no reader: names and the language of each term are English."""
+    assert mapping.taxonomy_term("focus", "housing", detail=False) == term(*HOUSING)
+
+
+def test_a_term_is_worked_out_once_per_language(context: None) -> None:
+    """Listings name dozens of terms: each is the same object each time (so it must never be changed)."""
+    assert mapping.taxonomy_term("focus", "housing") is mapping.taxonomy_term("focus", "housing")
+    with force_locale("fr"):
+        assert mapping.taxonomy_term("focus", "housing")["language"] == "fr"
+
+
+def test_the_api_says_which_hsds_version_it_follows(app: Flask) -> None:
+    assert app.test_client().get("/hsds/").json == {"version": "3.0"}
 
 
 def test_taxonomies_and_their_terms(context: None) -> None:

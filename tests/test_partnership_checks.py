@@ -233,6 +233,25 @@ def test_the_stored_values_never_change() -> None:
     assert stored_wording(stored) == (finding.message, PAY)
 
 
+def test_terms_left_out_are_the_least_demanding_except_the_commitments() -> None:
+    """Only the stages, maturity, pay and answer date are required; nothing else is assumed in the
+    agency's favour except that it does not ask for a personal story."""
+    terms = RequestTerms(
+        stages=frozenset(Stage), maturity=Maturity.IDEA, paid=True, respond_by=date(2026, 12, 14)
+    )
+    assert codes(terms) == ["no_trauma_informed_commitments"]
+    assert Settings() == Settings(min_working_days_to_respond=10, min_days_to_start=14)
+
+
+@pytest.mark.parametrize("value", [GOOD, Settings(), check_request(replace(GOOD, paid=False), MONDAY)[0]])
+def test_terms_settings_and_findings_cannot_be_changed_afterwards(value: object) -> None:
+    import dataclasses
+
+    field_name = dataclasses.fields(value)[0].name  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(value, field_name, None)
+
+
 def test_a_stored_finding_is_told_again_from_its_code_and_numbers() -> None:
     stored = {
         "code": "short_response_time",

@@ -3,6 +3,7 @@ the sort in force, and the links a search page builds. Pure: no app, no database
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -229,8 +230,21 @@ def test_every_parameter_a_search_reads() -> None:
 # --- the links a page of results builds ----------------------------------------------------------
 
 
+def test_the_blank_search_a_page_shows_when_its_parameters_were_refused() -> None:
+    blank = SearchParams()
+    assert blank == SearchParams(q="", filters={}, near="", radius_km=100.0, sort=None, page=1, per_page=20)
+    assert blank.to_args(near="Douala") == {"near": "Douala", "radius_km": "100"}
+
+
+def test_a_checked_search_cannot_be_changed_afterwards() -> None:
+    params = parse(q="shelter")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.q = "other"  # type: ignore[misc]
+
+
 def test_the_arguments_of_a_search_leave_out_what_is_at_its_default() -> None:
     assert SearchParams().to_args() == {}
+    assert SearchParams().effective_sort == "name"
     params = SearchParams(q="shelter", near="Douala", radius_km=50.0, sort="name", page=3, per_page=10)
     assert params.to_args() == {
         "q": "shelter",

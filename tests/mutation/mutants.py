@@ -48,14 +48,17 @@ def _changed_text(before: list[str], after: list[str]) -> str:
     return "\n".join(changed) if changed else "(line removed)"
 
 
-def mutants(module: str, root: Path = ROOT) -> list[Mutant]:
-    """Every mutant mutmut 2 makes of ``module`` (a path relative to ``root``), in source order."""
+def mutants(module: str, root: Path = ROOT, lines: set[str] | None = None) -> list[Mutant]:
+    """Every mutant mutmut 2 makes of ``module`` (a path relative to ``root``), in source order; with
+    ``lines``, only the mutants of those source lines (stripped), which is much quicker."""
     from mutmut import Context, list_mutations, mutate
 
     source = (root / module).read_text(encoding="utf-8")
     before = source.split("\n")
     found = []
     for mutation_id in list_mutations(Context(source=source, filename=module)):
+        if lines is not None and mutation_id.line.strip() not in lines:
+            continue
         mutated, _count = mutate(Context(source=source, mutation_id=mutation_id, filename=module))
         found.append(
             Mutant(
