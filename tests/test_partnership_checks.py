@@ -13,6 +13,7 @@ from flask import Flask
 from directory.partnerships.checks import (
     WORDING,
     Commitment,
+    Finding,
     Maturity,
     RequestTerms,
     Settings,
@@ -241,6 +242,7 @@ def test_terms_left_out_are_the_least_demanding_except_the_commitments() -> None
     )
     assert codes(terms) == ["no_trauma_informed_commitments"]
     assert Settings() == Settings(min_working_days_to_respond=10, min_days_to_start=14)
+    assert Finding("unpaid", Severity.CONCERN, "message", "practice").params == {}
 
 
 @pytest.mark.parametrize("value", [GOOD, Settings(), check_request(replace(GOOD, paid=False), MONDAY)[0]])

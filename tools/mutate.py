@@ -8,7 +8,8 @@ other mutants the tests killed (a time-out counts as killed, and so does a kill 
 because it was slow). Prints every survivor and each module's score; exits 1 when a module is below the
 threshold, or when a mutant listed as equivalent was killed.
 
-Usage: ``python tools/mutate.py [--jobs N] [MODULE ...]`` (default: every module, one at a time).
+Usage: ``python tools/mutate.py [--jobs N] [--keep DIR] [MODULE ...]`` (default: every module, one at a
+time); ``--rescore DIR`` scores the results kept by ``--keep DIR`` again, after equivalent.toml changed.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ def _statuses(cache: Path) -> dict[tuple[int, int], str]:
     return {(line_number + 1, index): status for line_number, index, status in rows}
 
 
-def run_module(module: str, tests: list[str]) -> Score:
-    """Mutate ``module`` in a copy of the checkout and score what its tests kill."""
+def _cache_name(module: str) -> str:
+    return module.replace("/", "__") + ".mutmut-cache"
+
+
+def run_module(module: str, tests: list[str], keep: Path | None = None) -> Score:
+    """Mutate ``module`` in a copy of the checkout and score what its tests kill; ``keep``: a folder to
+    keep mutmut's results in (to score them again with :func:`score_module`)."""
     started = time.monotonic()
-    listed = {e.key for e in load_equivalents() if e.module == module}
     with tempfile.TemporaryDirectory(prefix="mutate-") as folder:
         copy = Path(folder) / "repo"
         shutil.copytree(ROOT, copy, ignore=_IGNORED, symlinks=True)
@@ -94,8 +99,17 @@ def run_module(module: str, tests: list[str]) -> Score:
         cache = copy / ".mutmut-cache"
         if not cache.exists():
             raise SystemExit(f"{module}: mutmut did not run (do its tests pass without mutations?)")
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cache, keep / _cache_name(module))
         statuses = _statuses(cache)
-    score = Score(module, seconds=time.monotonic() - started)
+    return score_module(module, statuses, time.monotonic() - started)
+
+
+def score_module(module: str, statuses: dict[tuple[int, int], str], seconds: float = 0.0) -> Score:
+    """Score mutmut's results for ``module``, setting aside the mutants listed as equivalent."""
+    listed = {e.key for e in load_equivalents() if e.module == module}
+    score = Score(module, seconds=seconds)
     for mutant in mutants(module):
         status = statuses.get((mutant.line_number, mutant.index))
         if status is None:
@@ -134,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: all in modules.toml)")
     parser.add_argument("--jobs", type=int, default=1, help="modules mutated at once")
+    parser.add_argument("--keep", type=Path, help="a folder to keep mutmut's results in")
+    parser.add_argument(
+        "--rescore", type=Path, help="score the results kept in this folder again (nothing is mutated)"
+    )
     args = parser.parse_args(argv)
     configured, threshold = load_modules()
     chosen = args.modules or list(configured)
@@ -141,9 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"not in tests/mutation/modules.toml: {', '.join(unknown)}")
     started = time.monotonic()
-    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(run_module, module, configured[module]) for module in chosen]
-        results = [report(future.result(), threshold) for future in futures]
+    if args.rescore:
+        scores = [score_module(m, _statuses(args.rescore / _cache_name(m))) for m in chosen]
+        results = [report(score, threshold) for score in scores]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [pool.submit(run_module, m, configured[m], args.keep) for m in chosen]
+            results = [report(future.result(), threshold) for future in futures]
     elapsed = time.monotonic() - started
     print(f"{len(chosen)} modules in {elapsed:.0f} s; {sum(results)} at or above {threshold}%")
     return 0 if all(results) else 1
