@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
 
+from directory import create_app
 from directory.partnerships.checks import (
     WORDING,
     Commitment,
@@ -286,9 +288,13 @@ def test_finding_titles_leave_out_the_numbers() -> None:
     assert finding_title("retired_rule") == "retired rule"
 
 
-def test_every_finding_is_told_in_the_readers_language(app: Flask) -> None:
+def test_every_finding_is_told_in_the_readers_language(
+    app_config: Callable[[str, Path], dict[str, Any]], tmp_path: Path
+) -> None:
     """Each message, practice and title has a translation (a changed English message would lose it)."""
     from flask_babel import force_locale
+
+    app = create_app(app_config("sqlite://", tmp_path))  # the catalogs only: no database is touched
 
     params = {"n": 3, "min": 10}
     with app.test_request_context():
