@@ -4,6 +4,7 @@ profile, which listings are public at all, and the audit of restricted contacts 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -124,6 +125,15 @@ def test_contacts_follow_their_visibility_for_each_viewer(
     assert contacts.as_dict() == {"email": contacts.email, "phone": contacts.phone}
 
 
+def test_an_anonymous_visitor_sees_only_public_contacts(viewers: dict[str, Any]) -> None:
+    from flask_login import AnonymousUserMixin
+
+    contacts = visible_contacts(viewers["org"], AnonymousUserMixin())
+    assert (contacts.email, contacts.phone, contacts.restricted_shown) == (None, None, False)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        contacts.email = "x@example.org"  # type: ignore[misc]
+
+
 def test_public_contacts_are_for_everyone_and_not_restricted(viewers: dict[str, Any]) -> None:
     org = viewers["org"]
     org.email_visibility = org.phone_visibility = Visibility.PUBLIC
@@ -177,6 +187,18 @@ def test_the_sitemap_lists_published_real_listings_newest_change_first(
     db.session.commit()
     assert [slug for slug, _ in sitemap_listings()] == [newer.slug, older.slug]
     assert sitemap_listings()[0][1] == newer.updated_at
+
+
+def test_a_sitemap_holds_at_most_the_protocols_limit(
+    make_org: Callable[..., Organization], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from directory.organizations import public
+
+    assert public.SITEMAP_LIMIT == 50_000  # sitemaps.org: at most 50,000 addresses in one sitemap
+    make_org(name="One")
+    make_org(name="Two")
+    monkeypatch.setattr(public, "SITEMAP_LIMIT", 1)
+    assert len(sitemap_listings()) == 1
 
 
 def _listing(make_org: Callable[..., Organization], **fields: Any) -> Organization:

@@ -4,9 +4,12 @@ the sort in force, and the links a search page builds. Pure: no app, no database
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from directory.search.params import (
@@ -27,6 +30,16 @@ CONFIG = {
     "SEARCH_PER_PAGE": 12,
     "SEARCH_MAX_PER_PAGE": 40,
 }
+
+
+@pytest.fixture(scope="module")
+def catalogs(
+    app_config: Callable[[str, Path], dict[str, Any]], tmp_path_factory: pytest.TempPathFactory
+) -> Flask:
+    """An app for its translations only: no database is touched."""
+    from directory import create_app
+
+    return create_app(app_config("sqlite://", tmp_path_factory.mktemp("catalogs")))
 
 
 def parse(**args: Any) -> SearchParams:
@@ -84,7 +97,7 @@ def test_a_page_outside_one_to_ten_thousand_is_refused(page: str) -> None:
 
 def test_the_page_limit_says_what_is_valid() -> None:
     assert "1 and 10000" in refused(page="10001").message
-    assert "whole number" in refused(page="x").message
+    assert refused(page="x").message == "page must be a whole number."
 
 
 @pytest.mark.parametrize(("per_page", "expected"), [("1", 1), ("40", 40), ("", 12)])
@@ -218,6 +231,38 @@ def test_a_known_region_and_the_countries_served_are_taken() -> None:
 def test_the_valid_values_are_named_when_one_is_unknown() -> None:
     assert "housing" in refused(focus="cooking").message
     assert "africa" in refused(region="atlantis").message
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"q": "x" * 51},
+        {"q": "a\x00b"},
+        {"near": "x" * 201},
+        {"radius_km": "ten"},
+        {"radius_km": "0"},
+        {"sort": "best"},
+        {"sort": "distance"},
+        {"page": "x"},
+        {"page": "0"},
+        {"focus": "cooking"},
+        {"region": "atlantis"},
+        {"country": "XX"},
+        {"language": "klingonese"},
+    ],
+    ids=lambda args: "-".join(f"{k}={v[:8]}" for k, v in args.items()),
+)
+def test_every_refusal_is_explained_in_the_readers_language(args: dict[str, str], catalogs: Flask) -> None:
+    """The message is the answer a person reads (beside the form, or as the API's error): each has its
+    translation, which a changed English message would lose."""
+    from flask_babel import force_locale
+
+    with catalogs.test_request_context():
+        with force_locale("en"):
+            english = refused(**args).message
+        for language in ("fr", "es", "pt"):
+            with force_locale(language):
+                assert refused(**args).message != english, language
 
 
 def test_every_parameter_a_search_reads() -> None:
