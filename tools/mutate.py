@@ -15,6 +15,7 @@ time); ``--rescore DIR`` scores the results kept by ``--keep DIR`` again, after 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -46,6 +47,7 @@ class Score:
     total: int = 0
     killed: int = 0
     equivalent: int = 0
+    timed_out: int = 0
     survivors: list[Mutant] = field(default_factory=list)
     killed_but_listed: list[Mutant] = field(default_factory=list)
     seconds: float = 0.0
@@ -77,25 +79,42 @@ def run_module(module: str, tests: list[str], keep: Path | None = None) -> Score
         copy = Path(folder) / "repo"
         shutil.copytree(ROOT, copy, ignore=_IGNORED, symlinks=True)
         runner = f"{sys.executable} tests/mutation/run_tests.py {' '.join(tests)}"
-        subprocess.run(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "mutmut",
-                "run",
-                "--paths-to-mutate",
-                module,
-                "--runner",
-                runner,
-                "--tests-dir",
-                "tests",
-                "--simple-output",
-                "--no-progress",
-            ],
+        server_path = Path(folder) / "runner.sock"
+        server = subprocess.Popen(  # noqa: S603 (see tests/mutation/run_tests.py: a fork server)
+            [sys.executable, "tests/mutation/run_tests.py", "--serve", str(server_path)],
             cwd=copy,
-            check=False,
             stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+        for _ in range(1200):  # it imports the libraries first
+            if server_path.exists() or server.poll() is not None:
+                break
+            time.sleep(0.1)
+        env = {**os.environ, "MUTATE_SERVER": str(server_path)} if server_path.exists() else None
+        try:
+            subprocess.run(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "mutmut",
+                    "run",
+                    "--paths-to-mutate",
+                    module,
+                    "--runner",
+                    runner,
+                    "--tests-dir",
+                    "tests",
+                    "--simple-output",
+                    "--no-progress",
+                ],
+                cwd=copy,
+                env=env,
+                check=False,
+                stdout=subprocess.DEVNULL,
+            )
+        finally:
+            server.kill()
+            server.wait()
         cache = copy / ".mutmut-cache"
         if not cache.exists():
             raise SystemExit(f"{module}: mutmut did not run (do its tests pass without mutations?)")
@@ -122,6 +141,7 @@ def score_module(module: str, statuses: dict[tuple[int, int], str], seconds: flo
                 score.killed_but_listed.append(mutant)
         elif killed:
             score.killed += 1
+            score.timed_out += status == "bad_timeout"
         else:
             score.survivors.append(mutant)
     return score
@@ -136,7 +156,8 @@ def report(score: Score, threshold: int) -> bool:
         print(f"  KILLED but listed as equivalent: {m.module}:{m.line_number}  {m.line} -> {m.mutated}")
     ok = score.percent >= threshold and not score.killed_but_listed
     print(
-        f"{score.module}: {score.total} mutants, {score.killed} killed, {score.equivalent} equivalent, "
+        f"{score.module}: {score.total} mutants, {score.killed} killed ({score.timed_out} by a time-out), "
+        f"{score.equivalent} equivalent, "
         f"{len(score.survivors)} survived: {score.percent:.1f}% of non-equivalent mutants killed "
         f"({'ok' if ok else f'below {threshold}%'}; {score.seconds:.0f} s)",
         flush=True,
