@@ -243,6 +243,15 @@ def test_terms_left_out_are_the_least_demanding_except_the_commitments() -> None
         stages=frozenset(Stage), maturity=Maturity.IDEA, paid=True, respond_by=date(2026, 12, 14)
     )
     assert codes(terms) == ["no_trauma_informed_commitments"]
+    both = RequestTerms(
+        stages=frozenset(Stage),
+        maturity=Maturity.IDEA,
+        paid=True,
+        respond_by=date(2026, 12, 14),
+        concerns=frozenset({"sex", "labor"}),
+        commitments=frozenset({Commitment.CONFIDENTIALITY}),
+    )
+    assert codes(both) == ["one_perspective"]  # no perspective named: none sought
     assert Settings() == Settings(min_working_days_to_respond=10, min_days_to_start=14)
     assert Finding("unpaid", Severity.CONCERN, "message", "practice").params == {}
 
