@@ -223,6 +223,26 @@ def test_an_unknown_filter_value_is_refused_by_name(name: str, value: str, named
     assert named in error.message
 
 
+@pytest.mark.parametrize(
+    ("name", "values", "named"),
+    [
+        ("focus", "cooking,baking", "cooking, baking"),
+        ("region", "atlantis,lemuria", "atlantis, lemuria"),
+        ("country", "XX,YY", "XX, YY"),
+        ("language", "klingonese,elvish", "klingonese, elvish"),
+    ],
+)
+def test_every_unknown_value_is_named_in_a_list(name: str, values: str, named: str) -> None:
+    assert named in refused(**{name: values}).message
+
+
+def test_the_valid_values_are_listed_in_full() -> None:
+    from directory import regions, vocab
+
+    assert ", ".join(vocab.TAXONOMIES["focus"]) in refused(focus="cooking").message
+    assert ", ".join(sorted(regions.region_slugs())) in refused(region="atlantis").message
+
+
 def test_a_known_region_and_the_countries_served_are_taken() -> None:
     params = parse(region="africa", serves="cm")
     assert params.filters == {"region": ("africa",), "serves": ("CM",)}
