@@ -8,10 +8,11 @@ Usage: ``python tests/mutation/run_tests.py tests/test_x.py [tests/test_y.py ...
 plugins are not loaded (they add seconds to each of hundreds of runs and these tests do not need them).
 
 Most of a run is starting Python and importing Flask, SQLAlchemy and the rest, the same for every mutant.
-``tools/mutate.py`` therefore starts this script once per module as a server (``--serve SOCKET``) that
+``tools/mutate.py --fast`` therefore starts this script once per module as a server (``--serve SOCKET``) that
 imports those libraries (never the ``directory`` package, which holds the mutant) and forks a child for
 each run; with ``MUTATE_SERVER=SOCKET`` in the environment this script only asks that server and passes on
 the status. A run the server is asked to stop (mutmut's time-out ends the asking process) is killed.
+On a busy machine this let some killed mutants pass as survivors (TESTING.md): it is not the default.
 """
 
 from __future__ import annotations
