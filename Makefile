@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 # (the browser tests are long); XDIST= runs them in one process.
 XDIST ?= -n auto --maxprocesses 4 --dist worksteal
 
-.PHONY: run serve test test-lowest lock lint format bench bench-http bench-http-fixed bench-update bench-import bench-race bench-enumeration bench-mixed \
+.PHONY: run serve test test-lowest mutate lock lint format bench bench-http bench-http-fixed bench-update bench-import bench-race bench-enumeration bench-mixed \
 	bench-smoke messages catalogs vendor vendor-axe clean
 
 # uv installs into the venv (downloads in parallel: about half pip's time on a fresh machine); it is the
@@ -61,6 +61,14 @@ test-lowest: $(VENV)/.installed-dev catalogs
 	$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
 	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
 	$(LOWEST)/bin/python -m pytest -q -m "not browser" $(XDIST) $(LOWEST_TESTS) $(PYTEST_ARGS)
+
+# Mutation testing of the rule modules listed in tests/mutation/modules.toml, each against its own test
+# files (see TESTING.md): prints each module's score and fails below the threshold. Not part of `make test`
+# nor CI: it takes many minutes. MODULES="directory/privacy.py ..." picks modules; MUTATE_JOBS=2 mutates
+# two at once.
+MUTATE_JOBS ?= 1
+mutate: $(VENV)/.installed-dev catalogs
+	$(BIN)/python tools/mutate.py --jobs $(MUTATE_JOBS) $(MODULES)
 
 # Rewrite requirements.lock from pyproject.toml (newest versions within its ranges, with hashes).
 lock: $(VENV)/.installed-dev

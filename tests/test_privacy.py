@@ -38,6 +38,14 @@ def test_unknown_coarse_points_fall_back_to_coarser_never_finer() -> None:
     assert public_point(LocationPrecision.COUNTRY, TRUE, CITY, None) is None
 
 
+def test_exact_without_a_true_point_falls_back_to_the_city_then_the_country() -> None:
+    assert public_point(LocationPrecision.EXACT, None, CITY, COUNTRY) == CITY
+    assert public_point(LocationPrecision.EXACT, None, None, COUNTRY) == COUNTRY
+    assert public_point(LocationPrecision.EXACT, None, None, None) is None
+    assert public_point(LocationPrecision.EXACT, TRUE, None, None) == TRUE
+    assert public_point(LocationPrecision.CITY, None, CITY, None) == CITY
+
+
 def _search(client: FlaskClient, near: Point | str, radius: float) -> dict:
     where = near if isinstance(near, str) else f"{near.latitude},{near.longitude}"
     response = client.get(

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.spreadsheet import ALWAYS_NEUTRALISED, is_number_or_phone, safe_cell
+from directory.spreadsheet import ALWAYS_NEUTRALISED, cell, is_number_or_phone, safe_cell
 
 # Pure and fast, but a shared machine may pause any example: no deadline (never a timed test).
 settings.register_profile("spreadsheet", deadline=None, max_examples=200)
@@ -114,3 +114,21 @@ def test_numbers_as_python_writes_them_are_unchanged(number: float) -> None:
 )
 def test_international_phone_numbers_are_unchanged(phone: str) -> None:
     assert safe_cell(phone) == phone
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ""),
+        (True, "true"),
+        (False, "false"),
+        (0, "0"),
+        (-4.05, "-4.05"),
+        ("", ""),
+        ("=1+1", "'=1+1"),
+        ("Douala", "Douala"),
+    ],
+)
+def test_any_value_as_a_cell(value: object, expected: str) -> None:
+    """Nothing is an empty cell, booleans are words, numbers as Python writes them, text made safe."""
+    assert cell(value) == expected

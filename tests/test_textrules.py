@@ -6,6 +6,9 @@ import importlib
 import inspect
 import pkgutil
 import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -71,6 +74,26 @@ def test_ordinary_text_is_allowed_everywhere(text: str) -> None:
 )
 def test_refused_text_says_why(text: str, kind: Kind, words: str) -> None:
     assert words in (problem(text, kind) or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("a\x00b", Kind.MULTI_LINE), ("a\tb", Kind.SINGLE_LINE), ("\u202eab", Kind.NAME)]
+)
+def test_each_reason_is_given_in_the_readers_language(
+    text: str, kind: Kind, app_config: Callable[[str, Path], dict[str, Any]], tmp_path: Path
+) -> None:
+    """The reason is what the person reads at the field: each has its translation (a changed English
+    message would lose it)."""
+    from flask_babel import force_locale
+
+    from directory import create_app
+
+    with create_app(app_config("sqlite://", tmp_path)).test_request_context():
+        with force_locale("en"):
+            english = problem(text, kind)
+        for language in ("fr", "es", "pt"):
+            with force_locale(language):
+                assert problem(text, kind) != english, language
 
 
 def test_line_breaks_and_tabs_are_fine_in_multi_line_text_and_overrides_outside_names() -> None:
