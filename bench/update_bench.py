@@ -115,7 +115,8 @@ def run(args: argparse.Namespace) -> None:
         backend = db.engine.dialect.name
         print(f"### One change at a time, {snapshot.base.size:,} public listings, {backend}\n")
         print(
-            f"Building the whole index: {wall:.2f} s wall, {cpu:.2f} s CPU (a server starting from nothing).\n"
+            f"Building the whole index: {wall:.2f} s wall, {cpu:.2f} s CPU "
+            "(a server starting from nothing).\n"
         )
         ids = list(
             db.session.scalars(
@@ -147,7 +148,8 @@ def run(args: argparse.Namespace) -> None:
             f"Overlay limit: {search_index.OVERLAY_LIMIT:,} listings (then the whole index is built again).\n"
         )
         print(
-            "| listings in the overlay | updates | CPU ms p50 | CPU ms p95 | CPU ms max | wall ms p95 | wall ms max |"
+            "| listings in the overlay | updates | CPU ms p50 | CPU ms p95 | CPU ms max "
+            "| wall ms p95 | wall ms max |"
         )
         print("|---|---|---|---|---|---|---|")
         order = ["≤ 1", "≤ 10", "≤ 100", "≤ 500", "≤ 1,000"]
@@ -158,7 +160,8 @@ def run(args: argparse.Namespace) -> None:
             cpus = sorted(c * 1000 for _, c in rows)
             walls = sorted(w * 1000 for w, _ in rows)
             print(
-                f"| {name} | {len(rows)} | {statistics.median(cpus):.1f} | {pct(cpus, 95):.1f} | {cpus[-1]:.1f} "
+                f"| {name} | {len(rows)} | {statistics.median(cpus):.1f} | {pct(cpus, 95):.1f} "
+                f"| {cpus[-1]:.1f} "
                 f"| {pct(walls, 95):.1f} | {walls[-1]:.1f} |"
             )
         for wall, cpu in rebuilds:
@@ -167,8 +170,8 @@ def run(args: argparse.Namespace) -> None:
         every = [c * 1000 for rows in by_band.values() for _, c in rows]
         within = sum(1 for c in every if c <= 50)
         print(
-            f"Updates in place within 50 ms of CPU: {within} of {len(every)}; every changed listing was found "
-            "by a search for its new word right after its update.\n"
+            f"Updates in place within 50 ms of CPU: {within} of {len(every)}; every changed listing was "
+            "found by a search for its new word right after its update.\n"
         )
 
 
