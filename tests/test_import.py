@@ -294,6 +294,6 @@ def test_a_small_import_updates_the_search_index_in_place(
     )
     # The import recorded which listings it added: the index keeps its base and reads just those two.
     after = get_engine().index_cache.get(db.session)
-    assert after.base is before.base and after.overlay is not None and after.overlay.size == 2
+    assert after.base is before.base and after.overlay_size == 2
     found = client.get("/api/v1/organizations", query_string={"q": "rope makers"}).json
     assert sorted(r["name"] for r in found["results"]) == ["Littoral Rope Makers 0", "Littoral Rope Makers 1"]

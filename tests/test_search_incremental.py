@@ -85,8 +85,29 @@ def test_an_edit_is_laid_over_the_index_without_building_it_again(
     db.session.commit()
     after = get_engine().index_cache.get(db.session)
     assert after.base is before.base  # the same index, with the listing read again on top
-    assert after.changed == {listings[3].id} and after.overlay is not None and after.overlay.size == 1
+    assert after.changed == {listings[3].id} and after.overlay_size == 1
     _assert_same_as_fresh(app)
+
+
+def test_one_change_at_a_time_adds_a_small_layer_and_layers_merge(
+    app: Flask, listings: list[Organization]
+) -> None:
+    base = get_engine().index_cache.get(db.session).base
+    for step in range(12):
+        org = listings[step % len(listings)]
+        org.summary = f"Edited {step} times: boats and nets."
+        if step == 7:
+            org.status = ListingStatus.SUSPENDED  # leaves search; still a read listing of a layer
+        db.session.commit()
+        snapshot = get_engine().index_cache.get(db.session)
+        assert snapshot.base is base
+        # The newest layer read this change's listing, and at most as many as the layers it merged.
+        assert org.id in snapshot.layers[-1].ids
+        assert len(snapshot.layers) <= len(snapshot.changed).bit_length()
+        if step in (0, 3, 7, 11):
+            _assert_same_as_fresh(app)
+    # A change to the same listing again leaves only its newest entry current.
+    assert snapshot.overlay_size == len(listings) - 1
 
 
 def test_new_withdrawn_and_deleted_listings_are_followed(
@@ -114,7 +135,7 @@ def test_a_change_of_unknown_extent_builds_the_index_again(app: Flask, listings:
     bump_generation(db.session.connection())
     db.session.commit()
     after = get_engine().index_cache.get(db.session)
-    assert after.base is not before.base and after.overlay is None
+    assert after.base is not before.base and not after.layers
     _assert_same_as_fresh(app)
 
 
@@ -139,7 +160,7 @@ def test_many_changes_build_the_index_again(
     listings[2].summary += " Edited."
     db.session.commit()
     after = get_engine().index_cache.get(db.session)
-    assert after.base is not before.base and after.overlay is None
+    assert after.base is not before.base and not after.layers
     _assert_same_as_fresh(app)
 
 

@@ -7,7 +7,7 @@ full-text postings (:mod:`.postings`) and the public points beside them.
 
 Documents are the *approved* organizations, numbered 0..n-1 ("positions"); ``ids[pos]`` is the
 organization id. A process searches a :class:`Snapshot`: an index built from the database (before the
-server forks, so its workers share it), and an overlay of the listings changed since, read again when
+server forks, so its workers share it), and layers of the listings changed since, read again when
 ``search_state.generation`` shows that a listing changed (in any process).
 """
 
@@ -355,34 +355,64 @@ def changes_since(session: Session, generation: int, current: int) -> set[int] |
 
 
 @dataclass(frozen=True)
+class Layer:
+    """The listings read again after one or more changes: their index, the organizations read into it
+    (one no longer public has no entry), and which of its entries a later layer has not replaced."""
+
+    index: FacetIndex
+    ids: frozenset[int]
+    live: np.ndarray | None = None  # bool per position (None: all)
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What one process searches: an index of every public listing as of some generation (the base),
-    and an index of the listings changed since (the overlay), which replaces their base entries.
+    and layers of the listings changed since, each replacing the older entries of its listings.
 
     A change to a few listings thus costs each process a read of those listings, not a new index; and the
-    base, built before the server's workers were forked, stays shared between them (see wsgi.py).
+    base, built before the server's workers were forked, stays shared between them (see wsgi.py). Each
+    change adds a small layer; the newest layers are merged when they grow as large as the one before
+    them, so a process keeps few layers and an update reads about as many listings as changed.
     """
 
     generation: int
     base: FacetIndex
-    live: np.ndarray | None = None  # bool per base position: not replaced by the overlay (None: all)
-    overlay: FacetIndex | None = None
-    changed: frozenset[int] = frozenset()  # organizations in the overlay (or no longer public)
+    live: np.ndarray | None = None  # bool per base position: not replaced by a layer (None: all)
+    layers: tuple[Layer, ...] = ()
+    changed: frozenset[int] = frozenset()  # organizations in the layers (or no longer public)
+
+    @property
+    def overlay_size(self) -> int:
+        """How many current entries the layers hold."""
+        return sum(layer.index.size if layer.live is None else int(layer.live.sum()) for layer in self.layers)
 
     def segments(self) -> list[tuple[FacetIndex, np.ndarray | None]]:
         """Each index to search, with the mask of its entries still current."""
-        if self.overlay is None:
-            return [(self.base, self.live)]
-        return [(self.base, self.live), (self.overlay, None)]
+        return [(self.base, self.live), *((layer.index, layer.live) for layer in self.layers)]
 
     def updated(self, session: Session, changed: set[int], generation: int) -> Snapshot:
         """This snapshot with the listings ``changed`` read again."""
-        every = self.changed | changed
-        live = np.ones(self.base.size, dtype=bool)
-        positions = self.base.positions_of(np.fromiter(every, dtype=np.int64, count=len(every)))
-        live[positions[positions >= 0]] = False
-        overlay = build_index(session, only=sorted(every), base=self.base)
-        return Snapshot(generation, self.base, live, overlay, frozenset(every))
+        ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
+        live = _masked(self.base, self.live, ids)
+        layers = [Layer(lay.index, lay.ids, _masked(lay.index, lay.live, ids)) for lay in self.layers]
+        new = frozenset(changed)
+        # Merge the newest layers while the newest is at least half the size of the one before it (by
+        # listings read): a binary counter's carries, so there are few layers and merges stay rare.
+        while layers and 2 * len(new) >= len(layers[-1].ids):
+            new |= layers.pop().ids
+        layers.append(Layer(build_index(session, only=sorted(new), base=self.base), new))
+        return Snapshot(generation, self.base, live, tuple(layers), self.changed | frozenset(changed))
+
+
+def _masked(index: FacetIndex, live: np.ndarray | None, org_ids: np.ndarray) -> np.ndarray | None:
+    """``live`` (None: all) without the entries of ``org_ids``; the same array when none are there."""
+    positions = index.positions_of(org_ids)
+    positions = positions[positions >= 0]
+    if not len(positions):
+        return live
+    masked = np.ones(index.size, dtype=bool) if live is None else live.copy()
+    masked[positions] = False
+    return masked
 
 
 class IndexCache:
