@@ -36,7 +36,7 @@ def prepare_document(
 ) -> Document:
     """The document of a listing with the columns ``texts`` (the searched texts and ``text_language``),
     the (taxonomy, slug) of its terms and its ``organization_text`` rows, for database ``dialect``."""
-    columns = document_columns(dict(texts), terms, [dict(t) for t in translations])
+    columns = document_columns(texts, terms, translations)
     return Document(columns, tsvector_literal(columns) if dialect == "postgresql" else None)
 
 

@@ -18,6 +18,7 @@ import itertools
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 import sqlalchemy as sa
@@ -379,7 +380,11 @@ class Snapshot:
     base: FacetIndex
     live: np.ndarray | None = None  # bool per base position: not replaced by a layer (None: all)
     layers: tuple[Layer, ...] = ()
-    changed: frozenset[int] = frozenset()  # organizations in the layers (or no longer public)
+
+    @cached_property
+    def changed(self) -> frozenset[int]:
+        """The organizations read into the layers (some no longer public)."""
+        return frozenset().union(*(layer.ids for layer in self.layers))
 
     @property
     def overlay_size(self) -> int:
@@ -401,7 +406,7 @@ class Snapshot:
         while layers and 2 * len(new) >= len(layers[-1].ids):
             new |= layers.pop().ids
         layers.append(Layer(build_index(session, only=sorted(new), base=self.base), new))
-        return Snapshot(generation, self.base, live, tuple(layers), self.changed | frozenset(changed))
+        return Snapshot(generation, self.base, live, tuple(layers))
 
 
 def _masked(index: FacetIndex, live: np.ndarray | None, org_ids: np.ndarray) -> np.ndarray | None:

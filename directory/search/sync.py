@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,9 +53,9 @@ TRANSLATED_COLUMNS = TRANSLATED_FIELDS
 
 
 def document_columns(
-    texts: dict[str, Any],
+    texts: Mapping[str, Any],
     terms: Iterable[tuple[str, str]] = (),
-    translations: Iterable[dict[str, Any]] = (),
+    translations: Iterable[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The tokens to index for one organization, per full-text column.
 

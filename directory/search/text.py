@@ -76,7 +76,11 @@ def _stemmer(language: str) -> Stemmer.Stemmer:
 
 def words(text: str) -> list[str]:
     """The folded words of ``text``; possessive 's is dropped, hyphens and apostrophes split words."""
-    return _WORD.findall(fold(_POSSESSIVE.sub("", text)))
+    return _words(fold(_POSSESSIVE.sub("", text)))
+
+
+def _words(folded: str) -> list[str]:
+    return (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
 
 
 @lru_cache(maxsize=65536)
@@ -91,7 +95,7 @@ def document_tokens(text: str, language: str | None = "en") -> str:
     lang = stemming_language(language)
     folded = fold(_POSSESSIVE.sub("", text))
     out: list[str] = []
-    for word in (_ASCII_WORD if folded.isascii() else _WORD).findall(folded):
+    for word in _words(folded):
         out.append(word)
         if word not in STOP_WORDS:
             stemmed = stem(word, lang)
@@ -100,7 +104,7 @@ def document_tokens(text: str, language: str | None = "en") -> str:
     if not any(hyphen in folded for hyphen in _HYPHENS):
         return " ".join(out)
     for compound in _COMPOUND.findall(folded):
-        joined = "".join(_WORD.findall(compound))
+        joined = "".join(_words(compound))
         out.append(joined)
         stemmed = stem(joined, lang)
         if stemmed != joined:
