@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from flask import Flask
@@ -24,6 +24,9 @@ from werkzeug.serving import make_server
 
 from directory import create_app
 from directory.extensions import db
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -93,10 +96,31 @@ def app_for_live(
     return app
 
 
+def _whole_bodies(app: Flask) -> WSGIApplication:
+    """``app`` answering with each body read whole and its iterable closed before anything is written.
+
+    werkzeug's development server closes a response's iterable only after draining what is left of the
+    request; when the browser has reset the connection (it navigated away while a stylesheet loaded), that
+    read raises first and a static file is left open, to warn when it is collected in some later test. The
+    tests' pages and files are small, so reading them whole costs nothing.
+    """
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
+        iterable = app(environ, start_response)
+        try:
+            return [b"".join(iterable)]
+        finally:
+            close = getattr(iterable, "close", None)
+            if close is not None:
+                close()
+
+    return application
+
+
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
     """Serves ``app`` on a free local port, in threads, while the block runs; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _whole_bodies(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

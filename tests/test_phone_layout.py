@@ -8,7 +8,6 @@ the live server's threads can read (the matrix's ``people``), under the app's Co
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,11 @@ from typing import Any
 import pyotp
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from directory import create_app
 from directory.extensions import db
 
+from .browser_support import serving
 from .conftest import PASSWORD
 from .test_access_matrix import ADMIN_SECRET, MATRIX, ROLES, people  # noqa: F401  (people: a fixture)
 
@@ -65,11 +64,8 @@ def app(databases: Any, tmp_path: Path, app_config: Callable[[str, Path], dict[s
 @pytest.fixture
 def live_server(app: Flask, people: dict[str, Any]) -> Iterator[str]:  # noqa: F811
     app.config["SERVER_NAME"] = None  # the people are made: from now on, whatever host the browser uses
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(app) as url:
+        yield url
 
 
 def _pages(app: Flask, people: dict[str, Any]) -> dict[str, list[str]]:  # noqa: F811
