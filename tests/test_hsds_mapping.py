@@ -181,6 +181,7 @@ def test_a_whole_public_organization(make: Callable[..., Organization]) -> None:
         {k: v for k, v in short.items() if k != "attributes"}
     ]
     assert mapping.location(org) == place
+    assert mapping.service_at_location(org, "training") == service["service_at_locations"][0]
     assert mapping.service_at_location(org, "training", full=False) == {
         "id": ids.service_at_location_id(sid),
         "service_id": sid,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -132,6 +133,22 @@ def test_an_anonymous_visitor_sees_only_public_contacts(viewers: dict[str, Any])
     assert (contacts.email, contacts.phone, contacts.restricted_shown) == (None, None, False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         contacts.email = "x@example.org"  # type: ignore[misc]
+
+
+def test_a_viewer_that_does_not_say_it_is_signed_in_sees_only_public_contacts(
+    viewers: dict[str, Any],
+) -> None:
+    """Fail closed: a viewer without ``is_authenticated`` is the public, whatever else it claims."""
+    org = viewers["org"]
+    stranger = SimpleNamespace(
+        is_admin=True,
+        organization_id=org.id,
+        agency=viewers["verified"].agency,
+        agency_id=None,
+        is_active=True,
+    )
+    contacts = visible_contacts(org, stranger)
+    assert (contacts.email, contacts.phone, contacts.restricted_shown) == (None, None, False)
 
 
 def test_public_contacts_are_for_everyone_and_not_restricted(viewers: dict[str, Any]) -> None:
@@ -292,6 +309,31 @@ def test_a_whole_profile(make_org: Callable[..., Organization]) -> None:
     }
     org.assured_date = None
     assert profile_json(org, contacts)["verified_on"] is None
+
+
+def test_a_profile_holds_every_other_version_the_organization_wrote(
+    make_org: Callable[..., Organization],
+) -> None:
+    org = _listing(
+        make_org,
+        summary_translations={"fr": "Soutien par les pairs."},
+        narrative_translations={"fr": "Fondée par des survivantes."},
+    )
+    french = {
+        "language": "fr",
+        "summary": "Soutien par les pairs.",
+        "leadership_narrative": "Fondée par des survivantes.",
+    }
+    profile = profile_json(org, visible_contacts(org))
+    assert (profile["summary"], profile["summary_language"]) == ("Peer support.", "en")
+    assert profile["translations"] == [french]
+    in_french = profile_json(org, visible_contacts(org), language="fr")
+    assert (in_french["summary"], in_french["summary_language"]) == ("Soutien par les pairs.", "fr")
+    assert (in_french["leadership_narrative"], in_french["leadership_narrative_language"]) == (
+        "Fondée par des survivantes.",
+        "fr",
+    )
+    assert in_french["translations"] == [french]
 
 
 def test_a_listing_without_a_location_shows_none(make_org: Callable[..., Organization]) -> None:
