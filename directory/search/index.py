@@ -397,16 +397,18 @@ class Snapshot:
 
     def updated(self, session: Session, changed: set[int], generation: int) -> Snapshot:
         """This snapshot with the listings ``changed`` read again."""
-        ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
-        live = _masked(self.base, self.live, ids)
-        layers = [Layer(lay.index, lay.ids, _masked(lay.index, lay.live, ids)) for lay in self.layers]
+        kept = list(self.layers)
         new = frozenset(changed)
         # Merge the newest layers while the newest is at least half the size of the one before it (by
         # listings read): a binary counter's carries, so there are few layers and merges stay rare.
-        while layers and 2 * len(new) >= len(layers[-1].ids):
-            new |= layers.pop().ids
+        while kept and 2 * len(new) >= len(kept[-1].ids):
+            new |= kept.pop().ids
+        # The entries of the changed listings in the base and the layers kept are no longer current (the
+        # merged layers are read again whole).
+        ids = np.fromiter(changed, dtype=np.int64, count=len(changed))
+        layers = [Layer(lay.index, lay.ids, _masked(lay.index, lay.live, ids)) for lay in kept]
         layers.append(Layer(build_index(session, only=sorted(new), base=self.base), new))
-        return Snapshot(generation, self.base, live, tuple(layers))
+        return Snapshot(generation, self.base, _masked(self.base, self.live, ids), tuple(layers))
 
 
 def _masked(index: FacetIndex, live: np.ndarray | None, org_ids: np.ndarray) -> np.ndarray | None:
