@@ -69,7 +69,7 @@ def document_columns(
             extra = document_tokens(other.get(col) or "", other.get("language"))
             if extra:
                 row[col] = f"{row[col]} {extra}" if row[col] else extra
-    tokens = " ".join(term_token(taxonomy, code) for taxonomy, code in terms)
+    tokens = " ".join([term_token(taxonomy, code) for taxonomy, code in terms])
     if tokens:
         row["description"] = f"{row['description']} {tokens}" if row["description"] else tokens
     return row
@@ -134,6 +134,15 @@ def tsvector_literal(row: dict[str, Any]) -> str:
     for column in FTS_COLUMNS:
         tokens = row[column].split()
         weight = PG_WEIGHTS[column]
+        if position + len(tokens) < _PG_MAX_POSITION:  # the usual case: every position is its own
+            for offset, token in enumerate(tokens, position + 1):
+                found = marks.get(token)
+                if found is None:
+                    marks[token] = [f"{offset}{weight}"]
+                elif len(found) < _PG_MAX_POSITIONS_PER_WORD:
+                    found.append(f"{offset}{weight}")
+            position += len(tokens)
+            continue
         for offset, token in enumerate(tokens, position + 1):
             if offset >= _PG_MAX_POSITION:
                 # Later positions all become the last one: keep a word's first only (PostgreSQL would
@@ -203,9 +212,16 @@ def bump_generation(connection: Connection, org_ids: Iterable[int] | None = None
         return
     change = SearchChange.__table__
     ids: list[int | None] = sorted(set(org_ids)) if org_ids is not None else []
-    connection.execute(
-        sa.insert(change), [{"generation": generation, "organization_id": i} for i in ids or [None]]
-    )
+    if len(ids) > 1:  # a bulk import's batch: the driver's executemany, without SQLAlchemy's per-row work
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(
+            f"INSERT INTO {change.name} (generation, organization_id) VALUES ({mark}, {mark})",  # noqa: S608 (constants)
+            [(generation, i) for i in ids],  # type: ignore[arg-type]
+        )
+    else:
+        connection.execute(
+            sa.insert(change), {"generation": generation, "organization_id": ids[0] if ids else None}
+        )
     connection.execute(sa.delete(change).where(change.c.generation <= generation - KEPT_GENERATIONS))
 
 

@@ -19,6 +19,7 @@ import json
 import re
 import threading
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from flask_babel import force_locale
@@ -33,6 +34,7 @@ _tables: dict[tuple[str, ...], dict[str, frozenset[str]]] = {}
 _lock = threading.Lock()
 
 
+@lru_cache(maxsize=4096)  # the vocabularies hold a few hundred terms; every indexed listing asks
 def term_token(taxonomy: str, code: str) -> str:
     """The token that stands for one vocabulary term in the full-text index: ``termfocusmicrofinance``."""
     return "term" + _NOT_ALNUM.sub("", f"{taxonomy}{code}".lower())

@@ -57,6 +57,7 @@ STOP_WORDS = frozenset(
 _local = threading.local()
 
 
+@lru_cache(maxsize=256)
 def stemming_language(language: str | None) -> str:
     """The stemmer used for text in ``language`` (an ISO 639 code, maybe with a region): its own, else
     English."""
@@ -89,20 +90,39 @@ def stem(word: str, language: str = "en") -> str:
     return _stemmer(language).stemWord(word)
 
 
+class _Expansions(dict[str, str]):
+    """The tokens one word of a document stands for in one language ("financing financ"), worked out
+    once per word: a text's words are mostly words seen before. At most :data:`_EXPANSIONS_KEPT` are
+    kept; then the table starts again."""
+
+    def __init__(self, language: str) -> None:
+        super().__init__()
+        self.language = language
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= _EXPANSIONS_KEPT:
+            self.clear()
+        stemmed = word if word in STOP_WORDS else stem(word, self.language)
+        tokens = self[word] = word if stemmed == word else f"{word} {stemmed}"
+        return tokens
+
+
+_EXPANSIONS_KEPT = 200_000
+_EXPANSIONS = {language: _Expansions(language) for language in STEMMERS}
+
+
 def document_tokens(text: str, language: str | None = "en") -> str:
     """The space-separated tokens to index for ``text`` written in ``language``: each word, then its
     stem when it differs; then each hyphenated word joined up, and its stem."""
     lang = stemming_language(language)
-    folded = fold(_POSSESSIVE.sub("", text))
-    out: list[str] = []
-    for word in _words(folded):
-        out.append(word)
-        if word not in STOP_WORDS:
-            stemmed = stem(word, lang)
-            if stemmed != word:
-                out.append(stemmed)
+    if "'" in text or "’" in text:
+        text = _POSSESSIVE.sub("", text)
+    folded = fold(text)
+    expand = _EXPANSIONS[lang]
+    tokens = " ".join([expand[word] for word in _words(folded)])
     if not any(hyphen in folded for hyphen in _HYPHENS):
-        return " ".join(out)
+        return tokens
+    out = [tokens]
     for compound in _COMPOUND.findall(folded):
         joined = "".join(_words(compound))
         out.append(joined)
