@@ -1,14 +1,16 @@
 """One import run: rows are read in batches, checked, written, and reported.
 
-A large file's batches are checked in a worker process (forked, so it starts at once and shares the
-vocabularies and code) while this process writes the batches before them; a small one is checked here.
-At most :data:`_AHEAD` batches are being checked while one is written, so memory does not grow with the
-file.
+A large file's batches are checked in worker processes (forked, so they start at once and share the
+vocabularies and code), one per core up to :data:`MAX_WORKERS`, while this process writes the batches
+before them; a small file is checked here. Checking costs more CPU than writing, so on two cores two
+workers and the writer share both (one worker left a core idle part of the time). At most one batch
+per worker, and one more, are being checked while one is written, so memory does not grow with the file.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,12 +25,12 @@ from ...search.bulk import prepare_document
 from ..models import ListingStatus
 from ..services import ListingValidationError, listing_values, terms_by_code, validate_input
 from .rows import RowError, row_to_input
-from .writer import BatchWriter, Checked, Outcome
+from .writer import BatchWriter, Checked, Outcome, RowMaker
 
 #: Rows per batch: each batch is one transaction.
 BATCH = 2000
-#: Batches being checked ahead of the one being written.
-_AHEAD = 2
+#: The most checking workers.
+MAX_WORKERS = 4
 
 Row = tuple[int, dict[str, str]]
 
@@ -64,14 +66,15 @@ def import_rows(
     ``expected_rows`` above one batch, a worker process checks the rows while this one writes."""
     report = ImportReport()
     size = batch_size or BATCH
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite":
+    dialect = db.session.get_bind().dialect
+    if dialect.name == "sqlite":
         # A larger page cache for this connection: index pages stay in memory while the tables grow.
         db.session.execute(sa.text("PRAGMA cache_size = -32768"))
     term_ids = {key: term.id for key, term in terms_by_code().items()}
     # The worker is forked before the writer starts its thread (a fork copies only the calling thread).
-    checker = _Checker(gazetteer, approve, dialect, parallel=(expected_rows or 0) > size)
-    writer = BatchWriter(term_ids, is_demo)
+    maker = RowMaker(dialect, term_ids, is_demo)
+    checker = _Checker(gazetteer, approve, maker, parallel=(expected_rows or 0) > size)
+    writer = BatchWriter()
     try:
         for checked, errors in checker.batches(_raw_batches(rows, size, on_row)):
             report.errors.extend(errors)
@@ -99,29 +102,32 @@ def _raw_batches(rows: Iterable[Row], size: int, on_row: Callable[[], None] | No
 class _Checker:
     """Checks batches of rows, here or in a worker process, and hands them back in order."""
 
-    def __init__(self, gazetteer: Gazetteer, approve: bool, dialect: str, *, parallel: bool) -> None:
+    def __init__(self, gazetteer: Gazetteer, approve: bool, maker: RowMaker, *, parallel: bool) -> None:
         self.gazetteer = gazetteer
         self.approve = approve
-        self.dialect = dialect
+        self.maker = maker
         self.pool: ProcessPoolExecutor | None = None
+        self.ahead = 0
         if parallel and "fork" in multiprocessing.get_all_start_methods():
+            workers = max(1, min(MAX_WORKERS, _cores()))
+            self.ahead = workers + 1  # batches being checked while one is written
             self.pool = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=workers,
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(gazetteer.path,),
+                initargs=(gazetteer.path, maker),
             )
-            self.pool.submit(int).result()  # the worker starts now, before any other thread does
+            self.pool.submit(int).result()  # the workers start now, before any other thread does
 
     def batches(self, raw: Iterable[list[Row]]) -> Iterator[tuple[list[Checked], list[tuple[int, str]]]]:
         if self.pool is None:
             for batch in raw:
-                yield check_rows(batch, self.gazetteer, self.approve, self.dialect)
+                yield check_rows(batch, self.gazetteer, self.approve, self.maker)
             return
         ahead: deque[Future[tuple[list[Checked], list[tuple[int, str]]]]] = deque()
         for batch in raw:
-            ahead.append(self.pool.submit(_check_in_worker, batch, self.approve, self.dialect))
-            if len(ahead) > _AHEAD:
+            ahead.append(self.pool.submit(_check_in_worker, batch, self.approve))
+            if len(ahead) > self.ahead:
                 yield ahead.popleft().result()
         while ahead:
             yield ahead.popleft().result()
@@ -131,39 +137,48 @@ class _Checker:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-_worker_gazetteer: Gazetteer | None = None
+def _cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
-def _start_worker(path: object) -> None:
-    """In the worker: a gazetteer of its own (a connection is never shared across a fork)."""
-    global _worker_gazetteer
-    _worker_gazetteer = Gazetteer(path)  # type: ignore[arg-type]
+_worker: tuple[Gazetteer, RowMaker] | None = None
 
 
-def _check_in_worker(
-    batch: list[Row], approve: bool, dialect: str
-) -> tuple[list[Checked], list[tuple[int, str]]]:
-    if _worker_gazetteer is None:
+def _start_worker(path: object, maker: RowMaker) -> None:
+    """In the worker: a gazetteer of its own (a connection is never shared across a fork), and the
+    row maker of the import (inherited with the fork, not passed)."""
+    global _worker
+    _worker = (Gazetteer(path), maker)  # type: ignore[arg-type]
+
+
+def _check_in_worker(batch: list[Row], approve: bool) -> tuple[list[Checked], list[tuple[int, str]]]:
+    if _worker is None:
         raise RuntimeError("the worker was not started with _start_worker")
-    return check_rows(batch, _worker_gazetteer, approve, dialect)
+    gazetteer, maker = _worker
+    return check_rows(batch, gazetteer, approve, maker)
 
 
 def check_rows(
-    batch: list[Row], gazetteer: Gazetteer, approve: bool, dialect: str
+    batch: list[Row], gazetteer: Gazetteer, approve: bool, maker: RowMaker
 ) -> tuple[list[Checked], list[tuple[int, str]]]:
     """The rows of ``batch`` that pass the checks, and (line, reason) for the others; each good row
-    with its search document for database ``dialect``."""
+    as the rows ``maker`` makes (its search document included)."""
     checked: list[Checked] = []
     errors: list[tuple[int, str]] = []
     for line, row in batch:
         try:
-            checked.append(check_row(line, row, gazetteer, approve, dialect))
+            checked.append(check_row(line, row, gazetteer, approve, maker))
         except (RowError, ListingValidationError) as exc:
             errors.append((line, str(exc)))
     return checked, errors
 
 
-def check_row(line: int, row: dict[str, str], gazetteer: Gazetteer, approve: bool, dialect: str) -> Checked:
+def check_row(
+    line: int, row: dict[str, str], gazetteer: Gazetteer, approve: bool, maker: RowMaker
+) -> Checked:
     """One row, checked and turned into column values; raises RowError or ListingValidationError.
 
     A row without coordinates whose city is unknown is an error only if its organization is new (a row
@@ -175,10 +190,11 @@ def check_row(line: int, row: dict[str, str], gazetteer: Gazetteer, approve: boo
     status, demoted = _status_for(requested, approve)
     if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
         error = f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
-        return Checked(line, key, data.name, status, demoted, None, error)
+        return Checked(line, key, data.name, demoted, None, error)
     values = listing_values(data, gazetteer)
+    dialect = maker.dialect.name
     document = prepare_document(values.organization, values.term_keys, values.translations, dialect=dialect)
-    return Checked(line, key, data.name, status, demoted, values, document=document)
+    return Checked(line, key, data.name, demoted, maker.rows(values, status, document))
 
 
 def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bool]:

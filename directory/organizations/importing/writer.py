@@ -6,6 +6,11 @@ and every table is written with bulk statements (the unit of work is too slow at
 ``COPY`` on PostgreSQL, ``executemany`` on SQLite. Search learns of them through
 :func:`directory.search.bulk.write_documents`, from the documents the checks made.
 
+The checks (in the checking worker) already turn each listing into plain rows (:class:`RowMaker`): the
+column defaults filled in, each value as the driver takes it, the search document made. What crosses
+from the worker is then tuples and dicts of plain values, cheap to pass; the writer only adds the ids
+and slugs it alone can choose.
+
 Duplicate detection asks the database about each batch's names (both columns are indexed), so an import
 holds no set of every organization, whatever the size of the file or of the directory.
 
@@ -22,7 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -43,6 +48,19 @@ from ..services import ListingValues, slugify, unique_slug
 _SLUG_PROBE = 20
 
 
+class ListingRows(NamedTuple):
+    """One new listing as the rows to write, without its organization id (nor its slug, chosen when
+    written)."""
+
+    organization: dict[str, object]  # every column but id and slug, with the defaults, as stored
+    location: dict[str, object]  # every column but organization_id
+    term_ids: tuple[int, ...]
+    languages: tuple[str, ...]
+    serves: tuple[str, ...]
+    texts: tuple[tuple[str, str, str], ...]  # (language, summary, leadership_narrative)
+    document: Document  # its search document, made with the checks
+
+
 @dataclass
 class Checked:
     """A row that passed the checks, or failed only in a way that matters if it is new (``error``)."""
@@ -50,11 +68,38 @@ class Checked:
     line: int
     key: tuple[str, str]  # (normalized name, country code): "the same organization"
     name: str
-    status: ListingStatus
     demoted: bool  # asked to be approved without --approve
-    values: ListingValues | None
+    rows: ListingRows | None
     error: str | None = None
-    document: Document | None = None  # its search document, made with the checks
+
+
+class RowMaker:
+    """Turns a checked listing into :class:`ListingRows` for the database of ``dialect``: made before
+    the checking worker is forked, which then uses it."""
+
+    def __init__(self, dialect: sa.Dialect, term_ids: dict[tuple[str, str], int], is_demo: bool) -> None:
+        self.dialect = dialect
+        self.term_ids = term_ids
+        self.is_demo = is_demo
+        self._fills: dict[tuple[str, ...], Callable[[dict[str, Any]], dict[str, object]]] = {}
+
+    def rows(self, values: ListingValues, status: ListingStatus, document: Document) -> ListingRows:
+        # No assured_date, even with --approve: publishing a file is not checking each listing, so
+        # imported listings show "not yet verified" until an admin re-verifies them.
+        given = {**values.organization, "status": status, "is_demo": self.is_demo}
+        names = tuple(given)
+        fill = self._fills.get(names)
+        if fill is None:
+            fill = self._fills[names] = _with_defaults(Organization.__table__, names, self.dialect)
+        return ListingRows(
+            fill(given),
+            {name: _plain(value) for name, value in values.location.items()},
+            tuple([self.term_ids[key] for key in values.term_keys]),
+            tuple(values.languages),
+            tuple(values.serves),
+            tuple([(t["language"], t["summary"], t["leadership_narrative"]) for t in values.translations]),
+            document,
+        )
 
 
 @dataclass
@@ -70,9 +115,7 @@ class Outcome:
 class BatchWriter:
     """Writes batches with :func:`write_batch` on a background thread, each committed on its own."""
 
-    def __init__(self, term_ids: dict[tuple[str, str], int], is_demo: bool) -> None:
-        self.term_ids = term_ids
-        self.is_demo = is_demo
+    def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
         self._pending: Future[Outcome] | None = None
 
@@ -80,7 +123,7 @@ class BatchWriter:
         """Start writing ``batch``; returns what the write before it did (once committed)."""
         done = self.finish()
         connection = db.session.connection()
-        self._pending = self._executor.submit(write_batch, connection, batch, self.term_ids, self.is_demo)
+        self._pending = self._executor.submit(write_batch, connection, batch)
         return done
 
     def finish(self) -> Outcome:
@@ -105,26 +148,17 @@ class BatchWriter:
         self._executor.shutdown(wait=True)
 
 
-def write_batch(
-    connection: sa.Connection, batch: list[Checked], term_ids: dict[tuple[str, str], int], is_demo: bool
-) -> Outcome:
+def write_batch(connection: sa.Connection, batch: list[Checked]) -> Outcome:
     """Write the new listings of ``batch``; report the rows already in the directory and the bad ones."""
     outcome = Outcome()
     new = _new_rows(connection, batch, outcome)
-    if not new:
+    listings = [row.rows for row in new if row.rows is not None]
+    if not listings:
         return outcome
     slugs = _free_slugs(connection, [row.name for row in new])
-    listings = [row.values for row in new if row.values is not None]
-    organizations = [
-        # No assured_date, even with --approve: publishing a file is not checking each listing, so
-        # imported listings show "not yet verified" until an admin re-verifies them.
-        {**values.organization, "slug": slug, "status": row.status, "is_demo": is_demo}
-        for row, slug, values in zip(new, slugs, listings, strict=True)
-    ]
-    ids = _insert_organizations(connection, organizations)
-    _insert_links(connection, ids, listings, term_ids)
-    documents = [row.document for row in new if row.document is not None]
-    outcome.created = write_documents(connection, zip(ids, documents, strict=True))
+    ids = _insert_organizations(connection, listings, slugs)
+    _insert_links(connection, ids, listings)
+    outcome.created = write_documents(connection, zip(ids, [r.document for r in listings], strict=True))
     return outcome
 
 
@@ -174,19 +208,18 @@ def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
     return [unique_slug(name, taken) for name in names]
 
 
-def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert organization rows (the model's column defaults fill the rest); their ids, in order."""
+def _insert_organizations(
+    connection: sa.Connection, listings: list[ListingRows], slugs: list[str]
+) -> list[int]:
+    """Insert the listings' organization rows with their slugs; their ids, in order."""
     table = Organization.__table__
-    columns, fill = _with_defaults(table, rows[0].keys(), connection.dialect)
+    columns = (*_same_keys([r.organization for r in listings]), "slug")
+    rows = [(*r.organization.values(), slug) for r, slug in zip(listings, slugs, strict=True)]
     if connection.dialect.name != "postgresql":
-        insert_plain(connection, table.name, columns, [fill(row) for row in rows])
-        ids = {
-            slug: org_id
-            for slug, org_id in connection.execute(
-                sa.select(table.c.slug, table.c.id).where(table.c.slug.in_([r["slug"] for r in rows]))
-            )
-        }
-        return [ids[row["slug"]] for row in rows]
+        insert_plain(connection, table.name, columns, rows)
+        found = connection.execute(sa.select(table.c.slug, table.c.id).where(table.c.slug.in_(slugs)))
+        ids = {slug: org_id for slug, org_id in found}
+        return [ids[slug] for slug in slugs]
     ids = list(
         connection.execute(
             sa.text(
@@ -196,89 +229,92 @@ def _insert_organizations(connection: sa.Connection, rows: list[dict[str, Any]])
         ).scalars()
     )
     insert_plain(
-        connection,
-        table.name,
-        ("id", *columns),
-        [(org_id, *fill(row)) for org_id, row in zip(ids, rows, strict=True)],
+        connection, table.name, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)]
     )
     return ids
 
 
 def _with_defaults(
     table: sa.Table, given: Iterable[str], dialect: sa.Dialect
-) -> tuple[tuple[str, ...], Callable[[dict[str, Any]], tuple[object, ...]]]:
-    """The columns to write for rows holding ``given`` keys, and a function making one row's values: the
-    given ones, then each other column's Python-side default from the model, evaluated per row (so a
-    callable such as a fresh UUID gives each row its own), each converted by its column's type as
-    SQLAlchemy would (enums, UTC timestamps). Columns with neither are left to the database.
+) -> Callable[[dict[str, Any]], dict[str, object]]:
+    """A function making one row's column values from a dict holding ``given`` keys: the given ones,
+    then each other column's Python-side default from the model, evaluated per row (so a callable such
+    as a fresh UUID gives each row its own), each converted by its column's type as SQLAlchemy would
+    (enums, UTC timestamps). Columns with neither (and the primary key) are left to the database.
     """
     names = list(given)
-    defaults = []
+
+    def processor(name: str) -> Callable[[Any], object] | None:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    constants: dict[str, object] = {}  # scalar defaults, converted once
+    per_row: list[tuple[str, Callable[[Any], Any], Callable[[Any], object] | None]] = []
     for column in table.columns:
         default = column.default
         if column.primary_key or column.name in names or default is None:
             continue
-        if not (default.is_scalar or default.is_callable):
+        process = processor(column.name)
+        if default.is_scalar:
+            constants[column.name] = process(default.arg) if process else default.arg
+        elif default.is_callable:
+            per_row.append((column.name, default.arg, process))
+        else:
             raise TypeError(f"{table.name}.{column.name}: only scalar and callable defaults are filled in")
-        defaults.append((column.name, default))
-    columns = (*names, *(name for name, _ in defaults))
-    processors = [
-        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _same for name in columns
-    ]
+    converted = [(name, process) for name in names if (process := processor(name)) is not None]
 
-    def fill(row: dict[str, Any]) -> tuple[object, ...]:
-        values = [row[name] for name in names]
-        values += [default.arg if default.is_scalar else default.arg(None) for _, default in defaults]
-        return tuple([process(value) for process, value in zip(processors, values, strict=True)])
+    def fill(row: dict[str, Any]) -> dict[str, object]:
+        values: dict[str, object] = {name: row[name] for name in names}
+        for name, process in converted:
+            values[name] = process(values[name])
+        values.update(constants)
+        for name, make, process in per_row:
+            value = make(None)
+            values[name] = process(value) if process else value
+        return values
 
-    return columns, fill
-
-
-def _same(value: object) -> object:
-    return value
+    return fill
 
 
-def _insert_links(
-    connection: sa.Connection,
-    ids: list[int],
-    listings: list[ListingValues],
-    term_ids: dict[tuple[str, str], int],
-) -> None:
+def _same_keys(rows: list[dict[str, object]]) -> tuple[str, ...]:
+    """The keys, in order, that every one of ``rows`` has: their values are written by position."""
+    keys = tuple(rows[0])
+    if any(tuple(row) != keys for row in rows):
+        raise ValueError(f"rows to write have different columns from {keys}")
+    return keys
+
+
+def _insert_links(connection: sa.Connection, ids: list[int], listings: list[ListingRows]) -> None:
     """The rows that hang off each new organization: location, terms, languages, areas served, texts."""
     pairs = list(zip(ids, listings, strict=True))
     insert_plain(
         connection,
         Location.__tablename__,
-        ("organization_id", *listings[0].location),
-        [(org_id, *(_plain(v) for v in values.location.values())) for org_id, values in pairs],
+        ("organization_id", *_same_keys([r.location for r in listings])),
+        [(org_id, *r.location.values()) for org_id, r in pairs],
     )
     insert_plain(
         connection,
         organization_term.name,
         ("organization_id", "taxonomy_term_id"),
-        [(org_id, term_ids[key]) for org_id, values in pairs for key in values.term_keys],
+        [(org_id, term) for org_id, r in pairs for term in r.term_ids],
     )
     insert_plain(
         connection,
         Language.__tablename__,
         ("organization_id", "code"),
-        [(org_id, code) for org_id, values in pairs for code in values.languages],
+        [(org_id, code) for org_id, r in pairs for code in r.languages],
     )
     insert_plain(
         connection,
         ServiceArea.__tablename__,
         ("organization_id", "country_code"),
-        [(org_id, code) for org_id, values in pairs for code in values.serves],
+        [(org_id, code) for org_id, r in pairs for code in r.serves],
     )
     insert_plain(
         connection,
         OrganizationText.__tablename__,
         ("organization_id", "language", "summary", "leadership_narrative"),
-        [
-            (org_id, t["language"], t["summary"], t["leadership_narrative"])
-            for org_id, values in pairs
-            for t in values.translations
-        ],
+        [(org_id, *text) for org_id, r in pairs for text in r.texts],
     )
 
 
