@@ -2,7 +2,8 @@
 
 The file holds every city of population 5,000 and over and every country (placed at the
 population-weighted centre of its cities), with each place's alternate names folded by
-:func:`normalize_name` so that look-ups (:mod:`.gazetteer`) ignore accents, case and punctuation. It is
+:func:`normalize_name` so that look-ups (:mod:`.gazetteer`) ignore accents, case and punctuation, and
+each city name's point per country (the most populous city of that name) for look-ups by key. It is
 built once under ``instance/`` (``flask geo build``, or on the first look-up), so each server process
 keeps only a connection to it, not a dictionary of every city.
 """
@@ -22,7 +23,7 @@ from ..folding import fold
 from .geometry import spherical_mean
 
 #: Bump when the gazetteer's tables or contents change, so old files are rebuilt.
-GAZETTEER_FORMAT = 4
+GAZETTEER_FORMAT = 5
 MIN_CITY_POPULATION = 5000
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -93,6 +94,20 @@ def build_gazetteer(path: Path) -> Path:
             """
             CREATE INDEX ix_place_name_norm ON place_name (norm);
             CREATE INDEX ix_place_country ON place (country_code, kind);
+            -- Each (country, name) of a city: the most populous city of that name there, looked up by
+            -- its key alone (an import asks for every row's city).
+            CREATE TABLE city_point (
+                country_code TEXT NOT NULL, norm TEXT NOT NULL, latitude REAL NOT NULL,
+                longitude REAL NOT NULL, PRIMARY KEY (country_code, norm)
+            ) WITHOUT ROWID;
+            INSERT INTO city_point
+            SELECT country_code, norm, latitude, longitude FROM (
+                SELECT p.country_code, n.norm, p.latitude, p.longitude, row_number() OVER (
+                    PARTITION BY p.country_code, n.norm ORDER BY p.population DESC, p.id
+                ) AS rank
+                FROM place_name n JOIN place p ON p.id = n.place_id
+                WHERE p.kind = 'city' AND p.latitude IS NOT NULL
+            ) WHERE rank = 1;
             ANALYZE;
             """
         )

@@ -2,7 +2,7 @@
 
 Read-only, one SQLite connection per thread; the file is built (:mod:`.build`) on the first look-up if
 it is missing. Imports and profile edits ask for the same few thousand city and country points again
-and again, so those answers are kept in a bounded least-recently-used cache (``cachetools``).
+and again, so those answers are kept in a bounded least-recently-used cache (``functools.lru_cache``).
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import difflib
 import sqlite3
 import threading
 from collections.abc import Iterator
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
-
-from cachetools import LRUCache, cached
 
 from .build import build_gazetteer, normalize_name
 from .geometry import Point, ResolvedPlace
@@ -30,17 +28,10 @@ class Gazetteer:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        # One cache for both kinds of point, keyed by kind; the look-up itself runs outside the lock.
-        points: LRUCache[tuple[str, str, str], Point | None] = LRUCache(maxsize=POINT_CACHE_SIZE)
-        lock = threading.Lock()
-        self._cached_country_point = cached(
-            points, key=lambda country_code: ("country", country_code.upper(), ""), lock=lock
-        )(self._country_point)
-        self._cached_city_point = cached(
-            points,
-            key=lambda city, country_code: ("city", country_code.upper(), normalize_name(city)),
-            lock=lock,
-        )(self._city_point)
+        # Keyed by the folded name and the upper-case code, so "Douala, cm" and "douala, CM" are one
+        # entry; functools' cache is thread-safe and costs a fraction of a look-up.
+        self._city_points = lru_cache(maxsize=POINT_CACHE_SIZE)(self._city_point)
+        self._country_points = lru_cache(maxsize=1024)(self._country_point)
 
     def ensure_built(self) -> Gazetteer:
         if not self.path.exists():
@@ -73,12 +64,12 @@ class Gazetteer:
 
     def country_point(self, country_code: str) -> Point | None:
         """The country's representative point: the population-weighted centre of its cities."""
-        return self._cached_country_point(country_code)
+        return self._country_points(country_code.upper())
 
     def _country_point(self, country_code: str) -> Point | None:
         for row in self._rows(
             "SELECT latitude, longitude FROM place WHERE kind = 'country' AND country_code = ?",
-            (country_code.upper(),),
+            (country_code,),
         ):
             if row["latitude"] is not None:
                 return Point(row["latitude"], row["longitude"])
@@ -86,20 +77,17 @@ class Gazetteer:
 
     def city_point(self, city: str, country_code: str) -> Point | None:
         """The gazetteer point of the most populous city of that name in that country."""
-        return self._cached_city_point(city, country_code)
+        return self._city_points(normalize_name(city), country_code.upper())
 
-    def _city_point(self, city: str, country_code: str) -> Point | None:
-        # find(city, country_code=..., kinds=("city",), limit=1)'s point, in one plain query (an import
-        # asks this for every row).
-        norm = normalize_name(city)
-        for row in self._rows(
-            "SELECT p.latitude, p.longitude FROM place_name n JOIN place p ON p.id = n.place_id "
-            "WHERE n.norm = ? AND p.kind = 'city' AND p.country_code = ? AND p.latitude IS NOT NULL "
-            "ORDER BY p.population DESC LIMIT 1",
-            (norm, country_code.upper()),
-        ):
-            return Point(row["latitude"], row["longitude"])
-        return None
+    def _city_point(self, norm: str, country_code: str) -> Point | None:
+        # find(city, country_code=..., kinds=("city",), limit=1)'s point, kept by key when the file was
+        # built (an import asks this for every row).
+        rows = self._rows(
+            "SELECT latitude, longitude FROM city_point WHERE country_code = ? AND norm = ?",
+            (country_code, norm),
+        )
+        found = next(rows, None)
+        return Point(found[0], found[1]) if found else None
 
     def find(
         self,
@@ -123,7 +111,7 @@ class Gazetteer:
         if country_code:
             sql += " AND p.country_code = ?"
             params.append(country_code.upper())
-        sql += " ORDER BY p.kind = 'country' DESC, p.population DESC LIMIT ?"
+        sql += " ORDER BY p.kind = 'country' DESC, p.population DESC, p.id LIMIT ?"
         params.append(limit)
         return [self._resolved(row) for row in self._rows(sql, tuple(params))]
 
