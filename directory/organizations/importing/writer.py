@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ...extensions import db
 from ...search.bulk import Document, write_documents
@@ -170,7 +171,7 @@ def _new_rows(connection: sa.Connection, batch: list[Checked], outcome: Outcome)
         connection.execute(
             sa.select(org.c.normalized_name, location.c.country_code)
             .join(location, location.c.organization_id == org.c.id)
-            .where(org.c.normalized_name.in_({row.key[0] for row in batch}))
+            .where(_one_of(connection, org.c.normalized_name, {row.key[0] for row in batch}))
         ).tuples()
     )
     new = []
@@ -186,9 +187,22 @@ def _new_rows(connection: sa.Connection, batch: list[Checked], outcome: Outcome)
     return new
 
 
+def _one_of(
+    connection: sa.Connection, column: sa.Column[str], values: Iterable[str]
+) -> sa.ColumnElement[bool]:
+    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter, so the statement's text
+    is the same for every batch and the driver converts it once, not once per batch with a parameter
+    per name."""
+    if connection.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 def _taken_slugs(connection: sa.Connection, slugs: Iterable[str]) -> set[str]:
     org = Organization.__table__
-    return set(connection.execute(sa.select(org.c.slug).where(org.c.slug.in_(set(slugs)))).scalars())
+    return set(
+        connection.execute(sa.select(org.c.slug).where(_one_of(connection, org.c.slug, set(slugs)))).scalars()
+    )
 
 
 def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
