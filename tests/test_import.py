@@ -192,6 +192,28 @@ def test_batches_are_written_in_order_and_each_is_committed(app: Flask) -> None:
     assert db.session.scalar(sa.text("SELECT count(*) FROM organization_fts")) == 10
 
 
+def test_rows_written_by_position_must_have_the_same_columns(app: Flask) -> None:
+    """The writer writes each listing's values by position: a listing whose columns differ from the
+    others' (a future change to the column values) is refused, not written into the wrong columns."""
+    from directory.geo import get_geo
+    from directory.organizations.importing.run import check_rows
+    from directory.organizations.importing.writer import RowMaker, write_batch
+    from directory.organizations.services import terms_by_code
+
+    term_ids = {key: term.id for key, term in terms_by_code().items()}
+    maker = RowMaker(db.session.get_bind().dialect, term_ids, is_demo=False)
+    checked, errors = check_rows(_rows(3), get_geo().gazetteer, True, maker)
+    assert len(checked) == 3 and not errors
+    rows = checked[1].rows
+    assert rows is not None
+    email = rows.organization.pop("email")
+    rows.organization["email"] = email  # the same columns, in another order
+    with pytest.raises(ValueError, match="different columns"):
+        write_batch(db.session.connection(), checked)
+    db.session.rollback()
+    assert orgs() == []
+
+
 def test_a_failed_batch_stops_the_import_and_keeps_the_batches_before_it(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
