@@ -2,7 +2,7 @@
 
 A bulk insert bypasses the ORM, so the flush listener in :mod:`.sync` never sees the new listings. The
 import makes each listing's search document with :func:`prepare_document` while it checks the row (in
-its checking worker, before the listing has an id: the tokens are the same :mod:`.sync` writes), and
+its checking workers, before the listing has an id: the tokens are the same :mod:`.sync` writes), and
 :func:`write_documents` writes the documents in the writer's transaction and records which listings
 changed, on either database, with the driver's bulk statements (``COPY`` of the ``tsvector``\\ s on
 PostgreSQL, an ``executemany`` on SQLite).

@@ -63,7 +63,7 @@ def import_rows(
 ) -> ImportReport:
     """Import (line number, row) pairs; commits in batches (of ``batch_size``, default :data:`BATCH`
     rows) so a long import keeps its progress. Errors are reported in line order. With
-    ``expected_rows`` above one batch, a worker process checks the rows while this one writes."""
+    ``expected_rows`` above one batch, worker processes check the rows while this one writes."""
     report = ImportReport()
     size = batch_size or BATCH
     dialect = db.session.get_bind().dialect
@@ -71,7 +71,7 @@ def import_rows(
         # A larger page cache for this connection: index pages stay in memory while the tables grow.
         db.session.execute(sa.text("PRAGMA cache_size = -32768"))
     term_ids = {key: term.id for key, term in terms_by_code().items()}
-    # The worker is forked before the writer starts its thread (a fork copies only the calling thread).
+    # The workers are forked before the writer starts its thread (a fork copies only the calling thread).
     maker = RowMaker(dialect, term_ids, is_demo)
     checker = _Checker(gazetteer, approve, maker, parallel=(expected_rows or 0) > size)
     writer = BatchWriter()
@@ -100,7 +100,7 @@ def _raw_batches(rows: Iterable[Row], size: int, on_row: Callable[[], None] | No
 
 
 class _Checker:
-    """Checks batches of rows, here or in a worker process, and hands them back in order."""
+    """Checks batches of rows, here or in worker processes, and hands them back in order."""
 
     def __init__(self, gazetteer: Gazetteer, approve: bool, maker: RowMaker, *, parallel: bool) -> None:
         self.gazetteer = gazetteer

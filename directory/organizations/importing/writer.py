@@ -6,7 +6,7 @@ and every table is written with bulk statements (the unit of work is too slow at
 ``COPY`` on PostgreSQL, ``executemany`` on SQLite. Search learns of them through
 :func:`directory.search.bulk.write_documents`, from the documents the checks made.
 
-The checks (in the checking worker) already turn each listing into plain rows (:class:`RowMaker`): the
+The checks (in the checking workers) already turn each listing into plain rows (:class:`RowMaker`): the
 column defaults filled in, each value as the driver takes it, the search document made. What crosses
 from the worker is then tuples and dicts of plain values, cheap to pass; the writer only adds the ids
 and slugs it alone can choose.
@@ -76,7 +76,7 @@ class Checked:
 
 class RowMaker:
     """Turns a checked listing into :class:`ListingRows` for the database of ``dialect``: made before
-    the checking worker is forked, which then uses it."""
+    the checking workers are forked, which then use it."""
 
     def __init__(self, dialect: sa.Dialect, term_ids: dict[tuple[str, str], int], is_demo: bool) -> None:
         self.dialect = dialect
