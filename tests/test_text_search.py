@@ -94,6 +94,24 @@ def test_document_tokens_keep_words_and_add_stems() -> None:
     )
 
 
+def test_the_kept_word_tokens_start_again_when_full_and_give_the_same_tokens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each word's tokens are kept per language up to a bound; past it the table starts again, and the
+    tokens do not depend on what was kept."""
+    from directory.search import text
+
+    texts = [title + " " + body for title, body in DOCUMENTS.values()]
+    expected = [document_tokens(t, "en") for t in texts]
+    monkeypatch.setattr(text, "_EXPANSIONS_KEPT", 3)
+    kept = text._EXPANSIONS["en"]
+    kept.clear()
+    assert [document_tokens(t, "en") for t in texts] == expected
+    assert 0 < len(kept) <= 3
+    document_tokens("Les femmes financées", "fr")  # each language keeps its own
+    assert "financees" in text._EXPANSIONS["fr"] and "financees" not in kept
+
+
 def test_query_syntax_is_only_words() -> None:
     query = parse_query('fish" OR name:* NEAR')
     assert query is not None
