@@ -15,7 +15,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from .sync import FTS_COLUMNS, FTS_TABLE, bump_generation, document_columns, tsvector_literal
+from .sync import (
+    FTS_COLUMNS,
+    FTS_TABLE,
+    bump_generation,
+    document_columns,
+    insert_sqlite_documents,
+    tsvector_literal,
+)
 
 #: A new listing's search document as :func:`write_documents` writes it: on SQLite its tokens per
 #: full-text column (in ``FTS_COLUMNS`` order), on PostgreSQL the ``tsvector`` text made from them.
@@ -50,10 +57,6 @@ def write_documents(connection: Connection, documents: Iterable[tuple[int, Docum
             for org_id, document in pairs:
                 copy.write_row((org_id, document))  # the text form is what tsvector reads: no cast
     else:
-        marks = ", ".join("?" * (len(FTS_COLUMNS) + 1))
-        connection.exec_driver_sql(
-            f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({marks})",  # noqa: S608 (constants)
-            [(org_id, *document) for org_id, document in pairs],  # type: ignore[arg-type]
-        )
+        insert_sqlite_documents(connection, [(org_id, *document) for org_id, document in pairs])
     bump_generation(connection, [org_id for org_id, _ in pairs])
     return len(pairs)

@@ -134,28 +134,21 @@ def tsvector_literal(row: dict[str, Any]) -> str:
     for column in FTS_COLUMNS:
         tokens = row[column].split()
         weight = PG_WEIGHTS[column]
-        if position + len(tokens) < _PG_MAX_POSITION:  # the usual case: every position is its own
-            for offset, token in enumerate(tokens, position + 1):
-                found = marks.get(token)
-                if found is None:
-                    marks[token] = [f"{offset}{weight}"]
-                elif len(found) < _PG_MAX_POSITIONS_PER_WORD:
-                    found.append(f"{offset}{weight}")
-            position += len(tokens)
-            continue
-        for offset, token in enumerate(tokens, position + 1):
-            if offset >= _PG_MAX_POSITION:
-                # Later positions all become the last one: keep a word's first only (PostgreSQL would
-                # keep one of them, which one depending on its sort), so the stored weight is certain.
-                if token in at_last:
-                    continue
-                at_last.add(token)
-            mark = f"{min(offset, _PG_MAX_POSITION)}{weight}"
+        own = max(0, min(len(tokens), _PG_MAX_POSITION - 1 - position))  # tokens with a position of their own
+        for offset, token in enumerate(tokens[:own], position + 1):
             found = marks.get(token)
             if found is None:
-                marks[token] = [mark]
+                marks[token] = [f"{offset}{weight}"]
             elif len(found) < _PG_MAX_POSITIONS_PER_WORD:
-                found.append(mark)
+                found.append(f"{offset}{weight}")
+        for token in tokens[own:]:
+            # Later positions all become the last one: keep a word's first only (PostgreSQL would keep
+            # one of them, which one depending on its sort), so the stored weight is certain.
+            if token not in at_last:
+                at_last.add(token)
+                found = marks.setdefault(token, [])
+                if len(found) < _PG_MAX_POSITIONS_PER_WORD:
+                    found.append(f"{_PG_MAX_POSITION}{weight}")
         position += len(tokens)
     return " ".join([f"'{token}':{','.join(found)}" for token, found in marks.items()])
 
@@ -164,28 +157,35 @@ _DELETE = {
     "sqlite": sa.text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :rowid"),  # noqa: S608 (constant)
     "postgresql": sa.text(f"DELETE FROM {FTS_TABLE} WHERE organization_id = :rowid"),  # noqa: S608
 }
-_INSERT = {
-    "sqlite": sa.text(
-        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "  # noqa: S608 (constants)
-        f"VALUES (:rowid, {', '.join(':' + c for c in FTS_COLUMNS)})"
-    ),
-    "postgresql": sa.text(
-        f"INSERT INTO {FTS_TABLE} (organization_id, document) "  # noqa: S608 (constant)
-        "VALUES (:rowid, CAST(:document AS tsvector))"
-    ),
-}
+_INSERT_POSTGRESQL = sa.text(
+    f"INSERT INTO {FTS_TABLE} (organization_id, document) "  # noqa: S608 (constant)
+    "VALUES (:rowid, CAST(:document AS tsvector))"
+)
+_INSERT_SQLITE = (
+    f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "  # noqa: S608 (constants)
+    f"VALUES ({', '.join('?' * (len(FTS_COLUMNS) + 1))})"
+)
 
 
 def index_documents(connection: Connection, rows: list[dict[str, Any]], *, replace: bool) -> None:
     """Write full-text rows (from :func:`fts_row`); with ``replace``, drop their old rows first."""
     dialect = connection.dialect.name
-    if dialect not in _INSERT or not rows:
+    if dialect not in _DELETE or not rows:
         return
     if replace:
         connection.execute(_DELETE[dialect], [{"rowid": r["rowid"]} for r in rows])
     if dialect == "postgresql":
-        rows = [{"rowid": r["rowid"], "document": tsvector_literal(r)} for r in rows]
-    connection.execute(_INSERT[dialect], rows)
+        connection.execute(
+            _INSERT_POSTGRESQL, [{"rowid": r["rowid"], "document": tsvector_literal(r)} for r in rows]
+        )
+    else:
+        insert_sqlite_documents(connection, [(r["rowid"], *[r[c] for c in FTS_COLUMNS]) for r in rows])
+
+
+def insert_sqlite_documents(connection: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert SQLite full-text rows given as (rowid, then one text per :data:`FTS_COLUMNS`), with the
+    driver's ``executemany`` (no per-row work by SQLAlchemy: a bulk import writes thousands)."""
+    connection.exec_driver_sql(_INSERT_SQLITE, rows)
 
 
 def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
