@@ -21,7 +21,6 @@ import sqlalchemy as sa
 
 from ...extensions import db
 from ...geo import Gazetteer, normalize_name
-from ...search.bulk import prepare_document
 from ..models import ListingStatus
 from ..services import ListingValidationError, listing_values, terms_by_code, validate_input
 from .rows import RowError, row_to_input
@@ -191,10 +190,7 @@ def check_row(
     if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
         error = f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
         return Checked(line, key, data.name, demoted, None, error)
-    values = listing_values(data, gazetteer)
-    dialect = maker.dialect.name
-    document = prepare_document(values.organization, values.term_keys, values.translations, dialect=dialect)
-    return Checked(line, key, data.name, demoted, maker.rows(values, status, document))
+    return Checked(line, key, data.name, demoted, maker.rows(listing_values(data, gazetteer), status))
 
 
 def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bool]:

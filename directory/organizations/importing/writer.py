@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ...extensions import db
-from ...search.bulk import Document, write_documents
+from ...search.bulk import Document, prepare_document, write_documents
 from ..models import (
     Language,
     ListingStatus,
@@ -75,8 +75,8 @@ class Checked:
 
 
 class RowMaker:
-    """Turns a checked listing into :class:`ListingRows` for the database of ``dialect``: made before
-    the checking workers are forked, which then use it."""
+    """Turns a checked listing into :class:`ListingRows` (its search document included) for the
+    database of ``dialect``: made before the checking workers are forked, which then use it."""
 
     def __init__(self, dialect: sa.Dialect, term_ids: dict[tuple[str, str], int], is_demo: bool) -> None:
         self.dialect = dialect
@@ -84,7 +84,8 @@ class RowMaker:
         self.is_demo = is_demo
         self._fills: dict[tuple[str, ...], Callable[[dict[str, Any]], dict[str, object]]] = {}
 
-    def rows(self, values: ListingValues, status: ListingStatus, document: Document) -> ListingRows:
+    def rows(self, values: ListingValues, status: ListingStatus) -> ListingRows:
+        """The rows of one listing, its search document included."""
         # No assured_date, even with --approve: publishing a file is not checking each listing, so
         # imported listings show "not yet verified" until an admin re-verifies them.
         given = {**values.organization, "status": status, "is_demo": self.is_demo}
@@ -99,7 +100,9 @@ class RowMaker:
             tuple(values.languages),
             tuple(values.serves),
             tuple([(t["language"], t["summary"], t["leadership_narrative"]) for t in values.translations]),
-            document,
+            prepare_document(
+                values.organization, values.term_keys, values.translations, dialect=self.dialect.name
+            ),
         )
 
 
