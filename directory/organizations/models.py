@@ -213,15 +213,7 @@ class Organization(db.Model):
 
     def term_codes(self, taxonomy: str) -> list[str]:
         """The slugs of this organization's terms in one taxonomy, in vocabulary order."""
-        preset = self.__dict__.get("_preset_term_codes")
-        if preset is not None and taxonomy in preset:
-            return preset[taxonomy]
         return [t.code for t in self.terms if t.taxonomy == taxonomy]
-
-    def preset_term_codes(self, codes: dict[str, list[str]]) -> None:
-        """Term slugs known without loading the terms (search results take them from the search index,
-        which holds the same rows); other taxonomies still load from the database. Not persisted."""
-        self.__dict__["_preset_term_codes"] = codes
 
     @property
     def is_public(self) -> bool:

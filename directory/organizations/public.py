@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from .. import regions
 from ..audit.services import record
 from ..extensions import db
+from .cards import Card
 from .models import ListingStatus, LocationPrecision, Organization, Visibility
 
 _CITY_VISIBLE = (LocationPrecision.EXACT, LocationPrecision.CITY)
@@ -48,8 +49,8 @@ def public_coordinates(
     return round(latitude, 5), round(longitude, 5)
 
 
-def public_location(org: Organization) -> dict[str, Any]:
-    """The location as the public may see it (HSDS-style field names)."""
+def public_location(org: Organization | Card) -> dict[str, Any]:
+    """The location as the public may see it (HSDS-style field names), of a profile or a result card."""
     loc = org.location
     if loc is None:
         return {}
@@ -120,7 +121,7 @@ def visible_contacts(org: Organization, viewer: Any | None = None) -> Contacts:
 
 
 def summary_json(
-    org: Organization, distance_km: float | None = None, language: str | None = None
+    org: Organization | Card, distance_km: float | None = None, language: str | None = None
 ) -> dict[str, Any]:
     """A search result card as JSON; the summary in the reader's ``language`` when the organization wrote
     one, else as written (``summary_language`` says which)."""

@@ -108,14 +108,16 @@ def search_state() -> State:
     kept = request.environ if has_request_context() else {}
     state = kept.get(_STATE_KEY)
     if state is None:
-        row = db.session.execute(
-            sa.select(SearchState.generation, SearchState.changed_at).where(SearchState.id == 1)
-        ).first()
+        row = db.session.execute(_STATE).first()
         state = kept[_STATE_KEY] = State(int(row[0] or 0), row[1]) if row is not None else State(0, None)
     return state
 
 
 _STATE_KEY = "directory.search_state"
+#: On the table, not the mapped class: a Core statement skips the ORM's work on every request.
+_STATE = sa.select(SearchState.__table__.c.generation, SearchState.__table__.c.changed_at).where(
+    SearchState.__table__.c.id == 1
+)
 
 
 @sa.event.listens_for(Session, "after_flush")

@@ -22,12 +22,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sqlalchemy as sa
-from sqlalchemy.orm import Session, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
-from ..organizations.models import Organization, OrganizationText
+from ..organizations.cards import Card, load_cards
 from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
 from .params import SearchParams
 from .postings import ResolvedQuery
@@ -36,7 +34,7 @@ from .text import TextQuery, parse_query
 
 @dataclass(frozen=True)
 class Hit:
-    organization: Organization
+    organization: Card
     distance_km: float | None
 
 
@@ -248,48 +246,20 @@ class SearchEngine:
         return positions[order[:first]]
 
     def _load(self, session: Session, page: list[tuple[_Selection, int]], language: str) -> list[Hit]:
-        """The listings of a page, with what a result card in ``language`` shows."""
+        """The result cards of a page in ``language``; their term slugs come from the index."""
         if not page:
             return []
         ids = [int(selection.index.ids[pos]) for selection, pos in page]
-        query = sa.select(Organization).where(Organization.id.in_(ids)).options(*_CARD_OPTIONS)
-        orgs = {o.id: o for o in session.scalars(query)}
-        _load_texts(session, [o for o in orgs.values() if o.text_language != language])
+        terms = {
+            org_id: {dim: selection.index.dimensions[dim].values_of(pos) for dim in TERM_DIMENSIONS}
+            for (selection, pos), org_id in zip(page, ids, strict=True)
+        }
+        cards = load_cards(session, terms, language)
         hits = []
         for (selection, pos), org_id in zip(page, ids, strict=True):
-            org = orgs.get(org_id)
-            if org is None:  # deleted since the index was built
+            card = cards.get(org_id)
+            if card is None:  # deleted since the index was built
                 continue
-            dimensions = selection.index.dimensions
-            org.preset_term_codes({dim: dimensions[dim].values_of(pos) for dim in TERM_DIMENSIONS})
             distances = selection.distances
-            hits.append(Hit(org, float(distances[pos]) if distances is not None else None))
+            hits.append(Hit(card, float(distances[pos]) if distances is not None else None))
         return hits
-
-
-#: Result cards need neither languages nor service areas, and their terms come from the index (loading
-#: term objects cost more than the rest of the page): those load only if touched. Made once: building
-#: loader options is a visible part of a request's cost.
-_CARD_OPTIONS = (
-    lazyload(Organization.languages),
-    lazyload(Organization.service_areas),
-    lazyload(Organization.terms),
-    lazyload(Organization.texts),
-)
-
-
-def _load_texts(session: Session, orgs: list[Organization]) -> None:
-    """Load the other-language versions of ``orgs`` in one query (a card shows one when the reader's
-    language is not the one the organization writes in); other cards never read them."""
-    if not orgs:
-        return
-    found: dict[int, list[OrganizationText]] = {org.id: [] for org in orgs}
-    rows = session.scalars(
-        sa.select(OrganizationText)
-        .where(OrganizationText.organization_id.in_(list(found)))
-        .order_by(OrganizationText.language)
-    )
-    for text in rows:
-        found[text.organization_id].append(text)
-    for org in orgs:
-        set_committed_value(org, "texts", found[org.id])
