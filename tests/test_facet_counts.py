@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.search.index import Dimension
+from directory.search.index import Dimension, Matches
 
 
 @settings(max_examples=120, deadline=None, derandomize=True)
@@ -35,4 +35,6 @@ def test_counts_equal_counting_by_hand(
     mask = rng.random(size) < share
     expected = Counter(label for doc, label in zip(docs, labels, strict=True) if mask[doc])
     assert dimension.counts(mask) == dict(expected)
-    assert dimension.counts(mask, np.packbits(mask, bitorder="little")) == dict(expected)
+    matches = Matches(mask)
+    assert dimension.counts(matches) == dict(expected)
+    assert dimension.counts(matches) == dict(expected)  # its positions or bits, found once, kept

@@ -80,6 +80,7 @@ def organizations() -> Response | tuple[Response, int]:
             "longitude": round(results.near.point.longitude, 5),
             "radius_km": params.radius_km,
         }
+    language = shown_language()
     return jsonify(
         {
             "total": results.total,
@@ -87,9 +88,7 @@ def organizations() -> Response | tuple[Response, int]:
             "per_page": params.per_page,
             "pages": results.pages,
             "sort": results.sort,
-            "results": [
-                summary_json(hit.organization, hit.distance_km, shown_language()) for hit in results.hits
-            ],
+            "results": [summary_json(hit.organization, hit.distance_km, language) for hit in results.hits],
             "facets": facets_json(results),
             "near": near,
         }

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
 from ..organizations.cards import Card, load_cards
-from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache
+from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache, Matches
 from .params import SearchParams
 from .postings import ResolvedQuery
 from .text import TextQuery, parse_query
@@ -145,12 +145,12 @@ class SearchEngine:
         facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
         for selection in selections:
             # A facet counts the matches of every other filter: for the facets without a filter of
-            # their own, that is every match, whose bits are packed once.
-            packed = np.packbits(selection.matches, bitorder="little")
+            # their own, that is every match, whose positions or bits are found once.
+            matches = Matches(selection.matches)
             for dim in DIMENSIONS:
                 dimension = selection.index.dimensions[dim]
                 if dim not in selection.filter_masks:
-                    facets[dim].update(dimension.counts(selection.matches, packed))
+                    facets[dim].update(dimension.counts(matches))
                     continue
                 others = selection.base.copy()
                 for name, mask in selection.filter_masks.items():

@@ -128,18 +128,18 @@ class Dimension:
             mask[self.entry_doc[self.entry_value == value]] = True
         return mask
 
-    def counts(self, mask: np.ndarray, packed: np.ndarray | None = None) -> dict[str, int]:
-        """How many documents in ``mask`` have each value (values with none are left out); ``packed``
-        is the mask's bits, when the caller has them already.
+    def counts(self, matches: Matches | np.ndarray) -> dict[str, int]:
+        """How many of the matching documents have each value (values with none are left out).
 
         Few matching documents are counted through their own values; many through each value's bits, or
         a scan of every (document, value) entry for fields with many values.
         """
-        matching = int(np.count_nonzero(mask))
-        if matching == 0:
+        if not isinstance(matches, Matches):
+            matches = Matches(matches)
+        if matches.count == 0:
             return {}
-        if self.by_doc is not None and self.offsets is not None and matching * 16 < self.size:
-            positions = np.flatnonzero(mask)
+        if self.by_doc is not None and self.offsets is not None and matches.count * 16 < self.size:
+            positions = matches.positions
             starts = self.offsets[positions].astype(np.int64)
             lengths = self.offsets[positions + 1] - starts
             ends = np.cumsum(lengths)
@@ -149,12 +149,31 @@ class Dimension:
             )
             hits = np.bincount(self.by_doc[entries], minlength=len(self.values))
         elif self.bits is not None:
-            if packed is None:
-                packed = np.packbits(mask, bitorder="little")
-            hits = np.bitwise_count(self.bits & packed).sum(axis=1, dtype=np.int64)
+            hits = np.bitwise_count(self.bits & matches.packed).sum(axis=1, dtype=np.int64)
         else:
-            hits = np.bincount(self.entry_value[mask[self.entry_doc]], minlength=len(self.values))
+            hits = np.bincount(self.entry_value[matches.mask[self.entry_doc]], minlength=len(self.values))
         return {self.values[i]: int(hits[i]) for i in np.flatnonzero(hits)}
+
+
+class Matches:
+    """A mask of matching documents, with what counting needs of it (how many, their positions, the
+    packed bits) each worked out once, when first asked: every facet without a filter of its own counts
+    over the same matches."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+
+    @cached_property
+    def count(self) -> int:
+        return int(np.count_nonzero(self.mask))
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        return np.flatnonzero(self.mask)
+
+    @cached_property
+    def packed(self) -> np.ndarray:
+        return np.packbits(self.mask, bitorder="little")
 
 
 @dataclass
