@@ -1,7 +1,8 @@
-"""Search result cards read without the ORM: the few columns a card shows, in two plain queries.
+"""Search result cards read without the ORM: the few columns a card shows, in one plain query.
 
 A result page shows twenty cards; building twenty ``Organization`` objects (with their locations) through
-the ORM was the largest part of a cheap search's time. A :class:`Card` answers the same questions the
+the ORM was the largest part of a cheap search's time. One query reads them: the listing, its location and
+its own summary in the reader's language. A :class:`Card` answers the same questions the
 templates and the JSON ask of an organization on a card (``text_in``, ``term_codes``, ``location``,
 ``is_demo``…), so :func:`.public.public_location` and the card macros read either alike. Only columns
 the public may see are read: the true coordinates and contacts are never selected.
@@ -10,7 +11,7 @@ the public may see are read: the true coordinates and contacts are never selecte
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,10 +20,9 @@ from .models import Location, LocationPrecision, Organization, OrganizationText
 
 _ORG = Organization.__table__.c
 _LOC = Location.__table__.c
-_TEXT = OrganizationText.__table__.c
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class CardLocation:
     """What a card shows of a location (the public point, never the true one)."""
 
@@ -35,7 +35,7 @@ class CardLocation:
     public_longitude: float | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Card:
     """One organization as a search result shows it."""
 
@@ -48,15 +48,15 @@ class Card:
     is_demo: bool
     location: CardLocation | None
     terms: Mapping[str, list[str]]  # taxonomy -> slugs in vocabulary order (from the search index)
-    summaries: Mapping[str, str] = field(default_factory=dict)  # language -> the organization's own version
+    translation: tuple[str, str] | None = None  # (language, summary): the organization's own version
 
     def text_in(self, field_name: str, language: str | None) -> tuple[str, str]:
         """(summary, its language) for a reader of ``language``, as :meth:`.Organization.text_in`; a card
-        only holds the summary."""
+        only holds the summary, in its own language and in the one it was read for."""
         if field_name != "summary":
             raise ValueError(f"a card holds no {field_name}")
-        if language and language != self.text_language and self.summaries.get(language):
-            return self.summaries[language], language
+        if self.translation is not None and language == self.translation[0]:
+            return self.translation[1], language
         return self.summary, self.text_language
 
     def term_codes(self, taxonomy: str) -> list[str]:
@@ -64,6 +64,9 @@ class Card:
         return self.terms[taxonomy]
 
 
+_TRANSLATION = OrganizationText.__table__.alias("translation")
+
+#: One query: the organization, its location and its own summary in the reader's language, if any.
 _CARDS = (
     sa.select(
         _ORG.id,
@@ -80,15 +83,20 @@ _CARDS = (
         _LOC.location_precision,
         _LOC.public_latitude,
         _LOC.public_longitude,
+        _TRANSLATION.c.summary.label("translated"),
     )
-    .select_from(Organization.__table__.outerjoin(Location.__table__, _LOC.organization_id == _ORG.id))
+    .select_from(
+        Organization.__table__.outerjoin(Location.__table__, _LOC.organization_id == _ORG.id).outerjoin(
+            _TRANSLATION,
+            sa.and_(
+                _TRANSLATION.c.organization_id == _ORG.id,
+                _TRANSLATION.c.language == sa.bindparam("language"),
+                _ORG.text_language != sa.bindparam("language"),
+                _TRANSLATION.c.summary != "",
+            ),
+        )
+    )
     .where(_ORG.id.in_(sa.bindparam("ids", expanding=True)))
-)
-
-_SUMMARIES = sa.select(_TEXT.organization_id, _TEXT.summary).where(
-    _TEXT.organization_id.in_(sa.bindparam("ids", expanding=True)),
-    _TEXT.language == sa.bindparam("language"),
-    _TEXT.summary != "",
 )
 
 
@@ -100,41 +108,20 @@ def load_cards(
     database has no card."""
     if not terms:
         return {}
-    rows = session.execute(_CARDS, {"ids": list(terms)}).all()
-    others = [row.id for row in rows if row.text_language != language]
-    summaries = _summaries(session, others, language)
-    return {
-        row.id: Card(
-            id=row.id,
-            uuid=row.uuid,
-            slug=row.slug,
-            name=row.name,
-            text_language=row.text_language,
-            summary=row.summary,
-            is_demo=row.is_demo,
-            location=_location(row),
-            terms=terms[row.id],
-            summaries={language: summaries[row.id]} if row.id in summaries else {},
+    cards = {}
+    rows = session.execute(_CARDS, {"ids": list(terms), "language": language}).tuples()
+    # Unpacked by position: reading a Row's fields by name costs more than the query.
+    for org_id, uuid, slug, name, text_language, summary, is_demo, *place, translated in rows:
+        cards[org_id] = Card(
+            org_id,
+            uuid,
+            slug,
+            name,
+            text_language,
+            summary,
+            is_demo,
+            CardLocation(*place) if place[1] is not None else None,  # no location row: no country
+            terms[org_id],
+            (language, translated) if translated else None,
         )
-        for row in rows
-    }
-
-
-def _summaries(session: Session, ids: list[int], language: str) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {row[0]: row[1] for row in session.execute(_SUMMARIES, {"ids": ids, "language": language})}
-
-
-def _location(row: sa.Row) -> CardLocation | None:
-    if row.country_code is None:  # no location row (the outer join found none)
-        return None
-    return CardLocation(
-        locality=row.locality,
-        country_code=row.country_code,
-        region=row.region,
-        subregion=row.subregion,
-        location_precision=row.location_precision,
-        public_latitude=row.public_latitude,
-        public_longitude=row.public_longitude,
-    )
+    return cards
