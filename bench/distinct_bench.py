@@ -4,6 +4,7 @@ nobody has asked before in the run (the app keeps no result cache: every answer 
     python bench/distinct_bench.py                                  # 100,000 rows, SQLite and PostgreSQL
     python bench/distinct_bench.py --rows 100000,300000 --backends sqlite   # growth
     python bench/distinct_bench.py --rows 100000,300000 --backends sqlite --load-only   # growth alone
+    python bench/distinct_bench.py --keep --single-only             # concurrency 1 per kind alone
     python bench/distinct_bench.py --smoke                          # 2,000 rows, 200 queries, 1 round
     python bench/distinct_bench.py --backends sqlite,postgresql \\
         --pg postgresql+psycopg://postgres@127.0.0.1:54329/bench_distinct   # PostgreSQL on a running server
@@ -46,7 +47,8 @@ What is printed, as markdown tables, for each size and backend:
 3. Concurrency 1 per kind (``--per-kind`` distinct queries of each kind, not in the load list): p95 of
    ours and of Datasette, against the floor, a hello-world Flask view (``bench/hello_wsgi.py``) under the
    same gunicorn settings; the target per kind is max(½ Datasette's p95, 2 × the hello-world p95)
-   (the floor only, for ``near``).
+   (the floor only, for ``near``). The three servers run at once and take turns kind by kind (ours,
+   Datasette, hello-world), so each comparison is made within seconds.
 4. CPU per query of every load run: the workers' user + system time from ``/proc/<pid>/stat`` (and
    Datasette's process's) over the run, divided by the requests served.
 5. Popular searches, repeated: ``http_bench.QUERIES``, the old fixed mix, after a warm-up, ``--popular``
@@ -886,22 +888,62 @@ def imported(url: str) -> bool:
         engine.dispose()
 
 
-def hello_run(queries: int, workers: int | None) -> Load:
+HELLO = Query("hello", "", None)
+
+
+@contextlib.contextmanager
+def hello_server(workers: int | None) -> Iterator[str]:
+    """A hello-world Flask app (``bench/hello_wsgi.py``) under the same gunicorn settings: the floor."""
     extra = {"WEB_CONCURRENCY": str(workers)} if workers else {}
     server, base = start_ours("sqlite://", True, ready="/", app="bench.hello_wsgi:app", **extra)
     try:
-        hello = Query("hello", "", None)
-        drive([(hello, base + "/")] * 20, 1, "hello")
-        return drive([(hello, base + "/")] * queries, 1, "hello")
+        yield base
     finally:
         server.terminate()
         server.wait()
+
+
+def single_run(ours: Ours, ds_path: Path, queries: QuerySet, args: argparse.Namespace) -> None:
+    """Table 3: each kind's distinct queries one at a time on ours, then the same on Datasette, then as
+    many requests to hello-world, kind after kind, all three servers up at once: every comparison is
+    made within the same few seconds, so the machine's speed drifting over the minutes of a run (on a
+    shared virtual machine, by a third and more) does not favour one side."""
+    mine, peer, hello = Load(), Load(), Load()
+    with (
+        ours.serve() as (server, base),
+        datasette(ds_path) as (_server, ds_base),
+        hello_server(args.workers) as hello_base,
+    ):
+        first_searches(base, server.pid, queries.reserve, ours.ready_at)
+        drive([(q, our_url(base, q)) for q in queries.reserve], 2, "ours")
+        drive([(q, ds_url(ds_base, q)) for q in queries.reserve if q.datasette], 4, "datasette")
+        drive([(HELLO, hello_base + "/")] * 20, 1, "hello")
+        for kind in KINDS:
+            single = queries.single[kind]
+            add(mine, drive([(q, our_url(base, q)) for q in single], 1, "ours"))
+            add(peer, drive([(q, ds_url(ds_base, q)) for q in single if q.datasette], 1, "datasette"))
+            add(hello, drive([(HELLO, hello_base + "/")] * len(single), 1, "hello"))
+    report_single(mine, peer, hello)
+
+
+def add(into: Load, load: Load) -> None:
+    """Add ``load``'s answers to ``into``."""
+    for kind, values in load.ms.items():
+        into.ms[kind].extend(values)
+    into.totals.update(load.totals)
+    into.each.update(load.each)
+    into.failures.extend(load.failures)
+    into.seconds += load.seconds
+    into.cpu_s += load.cpu_s
 
 
 def run_backend(
     backend: str, url: str, ds_path: Path, queries: QuerySet, words: Vocabulary, args: argparse.Namespace
 ) -> dict:
     ours = Ours(url, args.workers)
+    if args.single_only:
+        single_run(ours, ds_path, queries, args)
+        return {}
     workers = f"{args.workers} gunicorn workers" if args.workers else "gunicorn.conf.py's workers"
     rounds = []
     for i in range(args.rounds):
@@ -924,15 +966,7 @@ def run_backend(
         return result
 
     progress(f"{backend}: concurrency 1 per kind")
-    single = [q for kind in KINDS for q in queries.single[kind]]
-    with ours.serve() as (server, base):
-        first_searches(base, server.pid, queries.reserve, ours.ready_at)
-        mine = drive([(q, our_url(base, q)) for q in single], 1, "ours")
-    with datasette(ds_path) as (_server, base):
-        drive([(q, ds_url(base, q)) for q in queries.reserve if q.datasette], 4, "datasette")
-        peer = drive([(q, ds_url(base, q)) for q in single if q.datasette], 1, "datasette")
-    hello = hello_run(max(100, len(single) // 2), args.workers)
-    report_single(mine, peer, hello)
+    single_run(ours, ds_path, queries, args)
 
     progress(f"{backend}: popular searches")
     print("**Popular searches, repeated**: `http_bench.QUERIES`, the old fixed mix, concurrency 8\n")
@@ -947,7 +981,8 @@ def run_backend(
 
 
 def report_growth(growth: dict[str, dict[int, dict]]) -> None:
-    for backend, sizes in growth.items():
+    for backend, measured in growth.items():
+        sizes = {rows: figures for rows, figures in measured.items() if figures}  # none with --single-only
         if len(sizes) < 2:
             continue
         print(f"**Growth on {backend}** (ours, every query, medians over the rounds; target ≤ ×1.5)\n")
@@ -988,6 +1023,9 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="2,000 rows, 200 queries, 1 round, SQLite")
     parser.add_argument(
         "--load-only", action="store_true", help="only the load rounds (tables 1, 2, 4 and 7: growth)"
+    )
+    parser.add_argument(
+        "--single-only", action="store_true", help="only concurrency 1 per kind (table 3), one run"
     )
     args = parser.parse_args()
     if args.smoke:
