@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from directory.search.index import Dimension, Matches
+from directory.search.index import Dimension, DocumentValues, Matches
 
 
 @settings(max_examples=120, deadline=None, derandomize=True)
@@ -38,3 +38,30 @@ def test_counts_equal_counting_by_hand(
     matches = Matches(mask)
     assert dimension.counts(matches) == dict(expected)
     assert dimension.counts(matches) == dict(expected)  # its positions or bits, found once, kept
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(1, 200),
+    fields=st.lists(st.tuples(st.integers(1, 80), st.integers(0, 3)), min_size=1, max_size=5),
+    share=st.sampled_from([0.0, 0.02, 0.2, 1.0]),
+)
+def test_every_dimension_counted_together_is_each_counted_alone(
+    seed: int, size: int, fields: list[tuple[int, int]], share: float
+) -> None:
+    """DocumentValues (all dimensions' values per document in one table) counts what each does."""
+    rng = np.random.default_rng(seed)
+    dimensions = {}
+    for n, (values, per_document) in enumerate(fields):
+        docs, labels = [], []
+        for doc in range(size):
+            for value in rng.choice(values, size=min(per_document, values), replace=False):
+                docs.append(doc)
+                labels.append(f"f{n}-v{value}")
+        dimensions[f"field{n}"] = Dimension.build(np.array(docs, dtype=np.int64), labels, size)
+        dimensions[f"field{n}"].store_per_document()
+    together = DocumentValues.build(dimensions, size)
+    matches = Matches(rng.random(size) < share)
+    some = dict(list(dimensions.items())[::2])  # the dimensions without a filter of their own
+    assert together.counts(matches, some) == {name: dim.counts(matches.mask) for name, dim in some.items()}

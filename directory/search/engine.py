@@ -147,8 +147,13 @@ class SearchEngine:
             # A facet counts the matches of every other filter: for the facets without a filter of
             # their own, that is every match, whose positions or bits are found once.
             matches = Matches(selection.matches)
+            unfiltered = [dim for dim in DIMENSIONS if dim not in selection.filter_masks]
+            together = selection.index.counts_few(matches, unfiltered) or {}
             for dim in DIMENSIONS:
                 dimension = selection.index.dimensions[dim]
+                if dim in together:
+                    facets[dim].update(together[dim])
+                    continue
                 if dim not in selection.filter_masks:
                     facets[dim].update(dimension.counts(matches))
                     continue
