@@ -34,6 +34,9 @@ from .text import TextQuery, parse_query
 
 @dataclass(frozen=True)
 class Hit:
+    """One result: the organization's card (what a result shows, not the mapped Organization) and how
+    far it is from the place searched near, if any."""
+
     organization: Card
     distance_km: float | None
 
