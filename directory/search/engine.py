@@ -151,20 +151,19 @@ class SearchEngine:
             # their own, that is every match, whose positions or bits are found once.
             matches = Matches(selection.matches)
             unfiltered = [dim for dim in DIMENSIONS if dim not in selection.filter_masks]
-            together = selection.index.counts_few(matches, unfiltered) or {}
+            together = selection.index.counts_few(matches, unfiltered)
             for dim in DIMENSIONS:
                 dimension = selection.index.dimensions[dim]
-                if dim in together:
+                if dim in selection.filter_masks:
+                    others = selection.base.copy()
+                    for name, mask in selection.filter_masks.items():
+                        if name != dim:
+                            others &= mask
+                    facets[dim].update(dimension.counts(others))
+                elif together is not None:
                     facets[dim].update(together[dim])
-                    continue
-                if dim not in selection.filter_masks:
+                else:
                     facets[dim].update(dimension.counts(matches))
-                    continue
-                others = selection.base.copy()
-                for name, mask in selection.filter_masks.items():
-                    if name != dim:
-                        others &= mask
-                facets[dim].update(dimension.counts(others))
         start = (params.page - 1) * params.per_page
         page = self._merged(selections, sort, start + params.per_page)[start:]
         return SearchResults(

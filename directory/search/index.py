@@ -49,6 +49,18 @@ TERM_DIMENSIONS = tuple(name for name, taxonomy in LIST_FILTERS.items() if taxon
 
 #: Dimensions with at most this many values count with bitsets; larger ones with an entry scan.
 _BITSET_MAX_VALUES = 64
+#: Fewer matches than the index's size over this are "few": counted through each document's own values.
+_FEW = 16
+
+
+def _gather(offsets: np.ndarray, by_doc: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The values stored for the documents at ``positions`` (CSR ``offsets``/``by_doc``), one document's
+    after another."""
+    starts = offsets[positions].astype(np.int64)
+    lengths = offsets[positions + 1] - starts
+    ends = np.cumsum(lengths)
+    entries = np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
+    return by_doc[entries]
 
 
 @dataclass
@@ -138,16 +150,9 @@ class Dimension:
             matches = Matches(matches)
         if matches.count == 0:
             return {}
-        if self.by_doc is not None and self.offsets is not None and matches.count * 16 < self.size:
-            positions = matches.positions
-            starts = self.offsets[positions].astype(np.int64)
-            lengths = self.offsets[positions + 1] - starts
-            ends = np.cumsum(lengths)
-            # The entries of each matching document, one after another.
-            entries = np.repeat(starts - ends + lengths, lengths) + np.arange(
-                int(ends[-1]) if len(ends) else 0
-            )
-            hits = np.bincount(self.by_doc[entries], minlength=len(self.values))
+        if self.by_doc is not None and self.offsets is not None and matches.count * _FEW < self.size:
+            found = _gather(self.offsets, self.by_doc, matches.positions)
+            hits = np.bincount(found, minlength=len(self.values))
         elif self.bits is not None:
             hits = np.bitwise_count(self.bits & matches.packed).sum(axis=1, dtype=np.int64)
         else:
@@ -208,12 +213,7 @@ class DocumentValues:
     def counts(self, matches: Matches, dimensions: dict[str, Dimension]) -> dict[str, dict[str, int]]:
         """How many matching documents have each value, for each of ``dimensions`` (values with none
         are left out)."""
-        positions = matches.positions
-        starts = self.offsets[positions]
-        lengths = self.offsets[positions + 1] - starts
-        ends = np.cumsum(lengths)
-        entries = np.repeat(starts - ends + lengths, lengths) + np.arange(int(ends[-1]) if len(ends) else 0)
-        hits = np.bincount(self.by_doc[entries], minlength=self.count)
+        hits = np.bincount(_gather(self.offsets, self.by_doc, matches.positions), minlength=self.count)
         counted = {}
         for name, dim in dimensions.items():
             first, end = self.ranges[name]
@@ -241,7 +241,7 @@ class FacetIndex:
     def counts_few(self, matches: Matches, names: list[str]) -> dict[str, dict[str, int]] | None:
         """The counts of the dimensions ``names`` in one pass when few documents match (a sixteenth of
         the index or fewer: beyond, each dimension's bits count faster); None otherwise."""
-        if self.values is None or matches.count * 16 >= self.size:
+        if self.values is None or matches.count * _FEW >= self.size:
             return None
         return self.values.counts(matches, {name: self.dimensions[name] for name in names})
 
