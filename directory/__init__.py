@@ -12,6 +12,7 @@ from flask import Flask
 from . import geo
 from .config import load_config
 from .extensions import babel, csrf, db, limiter, login_manager
+from .jsonencoding import OrjsonProvider
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         static_folder="../static",
         instance_relative_config=True,
     )
+    app.json = OrjsonProvider(app)
     configure(app, overrides)
     trust_proxy(app)
     register_extensions(app)
@@ -58,6 +60,12 @@ def register_extensions(app: Flask) -> None:
     from .i18n import select_locale
     from .sqlite import configure_sqlite
 
+    # A pooled connection to a database server can be dropped (a restart, a timeout): it is tested before
+    # use. An SQLite file has no server to lose, so its connections skip that extra query.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"),
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)

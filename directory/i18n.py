@@ -104,8 +104,7 @@ def remember_choice(response: Response, language: str) -> None:
 
 
 def _after_request(response: Response) -> Response:
-    response.vary.add("Cookie")
-    response.vary.add("Accept-Language")
+    response.vary.update(("Cookie", "Accept-Language"))
     wanted = request.args.get("lang")
     if wanted in supported() and wanted != request.cookies.get(COOKIE):
         remember_choice(response, str(wanted))

@@ -138,10 +138,10 @@ def _preflight(response: Response) -> Response:
 
 def conditional(response: Response) -> Response:
     """The after-request hook: CORS, validators and 304 for public reads; private answers marked."""
-    if is_public_read(("OPTIONS",)):
-        return _preflight(response)
-    if not is_public_read():
+    if not is_public_read(("GET", "HEAD", "OPTIONS")):
         return response
+    if request.method == "OPTIONS":
+        return _preflight(response)
     if _is_private(response):
         _make_private(response)
         return response
@@ -149,17 +149,25 @@ def conditional(response: Response) -> Response:
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     if response.status_code != 200:
         return response
-    response.cache_control.public = True
-    if response.cache_control.max_age is None:
-        response.cache_control.no_cache = True
+    if "Cache-Control" in response.headers:  # the view's own (a max-age) is kept
+        response.cache_control.public = True
+        if response.cache_control.max_age is None:
+            response.cache_control.no_cache = True
+    else:
+        response.headers["Cache-Control"] = "public, no-cache"
     modified = public_data_changed_at()
     if response.last_modified is not None:
         modified = max(modified, response.last_modified.replace(microsecond=0))
     response.last_modified = modified
     if not response.is_streamed:
         response.set_etag(entity_tag(response.get_data(), shown_language()))
-    response.make_conditional(request.environ)
+    if any(name in request.environ for name in _CONDITIONS):
+        response.make_conditional(request.environ)
     return response
+
+
+#: The request headers that can make an answer a 304 (or a 412); without one, the answer is sent as it is.
+_CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
 
 
 def register(app: Flask) -> None:

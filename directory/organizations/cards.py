@@ -109,7 +109,8 @@ def load_cards(
     if not terms:
         return {}
     cards = {}
-    rows = session.execute(_CARDS, {"ids": list(terms), "language": language}).tuples()
+    # On the session's connection (its transaction, if any), without the ORM's execution layer.
+    rows = session.connection().execute(_CARDS, {"ids": list(terms), "language": language})
     # Unpacked by position: reading a Row's fields by name costs more than the query.
     for org_id, uuid, slug, name, text_language, summary, is_demo, *place, translated in rows:
         cards[org_id] = Card(

@@ -108,7 +108,7 @@ def search_state() -> State:
     kept = request.environ if has_request_context() else {}
     state = kept.get(_STATE_KEY)
     if state is None:
-        row = db.session.execute(_STATE).first()
+        row = db.session.connection().execute(_STATE).first()
         state = kept[_STATE_KEY] = State(int(row[0] or 0), row[1]) if row is not None else State(0, None)
     return state
 
