@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization
+from directory.public_reads import public_data_changed_at
 from tests.conftest import ON_POSTGRESQL
 
 
@@ -225,6 +227,41 @@ def test_a_change_made_by_another_process_is_seen(
     db.session.execute(db.text("UPDATE search_state SET generation = generation + 1"))
     db.session.commit()
     assert api(client)["total"] == 5
+
+
+def test_a_change_elsewhere_is_seen_when_the_old_index_still_finds_a_page(
+    client: FlaskClient, world: None
+) -> None:
+    """The state read with the cards says the index is behind: the search runs again on the caught-up
+    index, and a listing suspended by another process is gone from the page and the total."""
+    before = api(client, country="NG")
+    assert before["total"] == 1 and names(before) == ["Lagos Market Women"]
+    db.session.execute(
+        db.text("UPDATE organization SET status = 'suspended' WHERE name = 'Lagos Market Women'")
+    )
+    db.session.execute(db.text("UPDATE search_state SET generation = generation + 1"))
+    db.session.commit()
+    after = api(client, country="NG")
+    assert after["total"] == 0 and after["results"] == []
+
+
+def test_a_search_with_an_up_to_date_index_is_one_statement(client: FlaskClient, world: None) -> None:
+    """The search state comes with the page's cards, and Last-Modified is the state's changed_at."""
+    api(client, q="survivors")  # the index is built
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get("/api/v1/organizations", query_string={"country": "CM"})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 200 and response.json["total"] == 1
+    searches = [s for s in statements if "search_state" in s or "organization" in s.lower()]
+    assert len(searches) == 1, statements
+    assert response.last_modified == public_data_changed_at()  # read again, outside the request
 
 
 def test_results_carry_the_public_fields(client: FlaskClient, world: None) -> None:

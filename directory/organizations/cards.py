@@ -10,13 +10,15 @@ the public may see are read: the true coordinates and contacts are never selecte
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .models import Location, LocationPrecision, Organization, OrganizationText
+from .models import Location, LocationPrecision, Organization, OrganizationText, SearchState
 
 _ORG = Organization.__table__.c
 _LOC = Location.__table__.c
@@ -100,6 +102,17 @@ _CARDS = (
 )
 
 
+_STATE = SearchState.__table__.c
+#: The same, with the search state (generation, changed_at) first on every row: read in the same statement,
+#: so the cards and the state come from one snapshot of the database, and a search needs no query of its own
+#: to learn whether its index is up to date.
+_CARDS_WITH_STATE = _CARDS.with_only_columns(
+    sa.select(_STATE.generation).where(_STATE.id == 1).scalar_subquery(),
+    sa.select(_STATE.changed_at).where(_STATE.id == 1).scalar_subquery(),
+    *_CARDS.selected_columns,
+)
+
+
 def load_cards(
     session: Session, terms: Mapping[int, Mapping[str, list[str]]], language: str
 ) -> dict[int, Card]:
@@ -108,9 +121,29 @@ def load_cards(
     database has no card."""
     if not terms:
         return {}
-    cards = {}
     # On the session's connection (its transaction, if any), without the ORM's execution layer.
     rows = session.connection().execute(_CARDS, {"ids": list(terms), "language": language})
+    return _cards(rows, terms, language)
+
+
+def load_cards_and_state(
+    session: Session, terms: Mapping[int, Mapping[str, list[str]]], language: str
+) -> tuple[dict[int, Card], tuple[int, datetime | None] | None]:
+    """:func:`load_cards`, and the search state's (generation, changed_at) read in the same statement
+    (None when no card was found, so no row carried it)."""
+    if not terms:
+        return {}, None
+    rows = session.connection().execute(_CARDS_WITH_STATE, {"ids": list(terms), "language": language}).all()
+    if not rows:
+        return {}, None
+    generation, changed_at = rows[0][0], rows[0][1]
+    return _cards((row[2:] for row in rows), terms, language), (int(generation or 0), changed_at)
+
+
+def _cards(
+    rows: Iterable[Sequence[Any]], terms: Mapping[int, Mapping[str, list[str]]], language: str
+) -> dict[int, Card]:
+    cards = {}
     # Unpacked by position: reading a Row's fields by name costs more than the query.
     for org_id, uuid, slug, name, text_language, summary, is_demo, *place, translated in rows:
         cards[org_id] = Card(

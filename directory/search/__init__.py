@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
@@ -23,7 +22,7 @@ from ..geo import ResolvedPlace, get_geo
 from ..i18n import shown_language
 from ..organizations.models import SearchState
 from . import sync as _sync  # noqa: F401  (registers the listeners that keep search in step)
-from .engine import Hit, SearchEngine, SearchResults
+from .engine import Hit, SearchEngine, SearchResults, State
 from .params import SORTS, DistanceWithoutPlaceError, SearchParamError, SearchParams, parse_params
 from .synonyms import term_lookup
 
@@ -73,9 +72,20 @@ def prepare(app: Flask) -> int:
 
 
 def search(params: SearchParams) -> SearchResults:
-    """Run a search on the current app's database; ``near`` is geocoded here (may raise)."""
+    """Run a search on the current app's database; ``near`` is geocoded here (may raise).
+
+    Unless this request has read the search state already, it is read in the same statement as the
+    page's cards (see :meth:`.SearchEngine.search_with_state`) and kept for the rest of the request.
+    """
     near = _prepare(params)
-    return get_engine().search(db.session, params, near, *_reader(), generation=search_state().generation)
+    engine = get_engine()
+    kept = request.environ.get(_STATE_KEY) if has_request_context() else None
+    if kept is not None:
+        return engine.search(db.session, params, near, *_reader(), generation=kept.generation)
+    results, state = engine.search_with_state(db.session, params, near, *_reader(), read_state=search_state)
+    if has_request_context():
+        request.environ[_STATE_KEY] = state
+    return results
 
 
 @dataclass(frozen=True)
@@ -92,14 +102,6 @@ def search_all(params: SearchParams) -> AllMatches:
     engine = get_engine()
     ids = engine.matching_ids(db.session, params, near, *_reader(), generation=search_state().generation)
     return AllMatches(ids, near)
-
-
-@dataclass(frozen=True)
-class State:
-    """The search generation, and when anything the public may read last changed (None: unknown)."""
-
-    generation: int
-    changed_at: datetime | None
 
 
 def search_state() -> State:

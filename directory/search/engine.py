@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy.orm import Session
 
 from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
-from ..organizations.cards import Card, load_cards
-from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache, Matches
+from ..organizations.cards import Card, load_cards, load_cards_and_state
+from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache, Matches, Snapshot
 from .params import SearchParams
 from .postings import ResolvedQuery
 from .text import TextQuery, parse_query
@@ -39,6 +40,14 @@ class Hit:
 
     organization: Card
     distance_km: float | None
+
+
+@dataclass(frozen=True)
+class State:
+    """The search generation, and when anything the public may read last changed (None: unknown)."""
+
+    generation: int
+    changed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -90,17 +99,15 @@ class SearchEngine:
 
     def _selections(
         self,
-        session: Session,
+        snapshot: Snapshot,
         params: SearchParams,
         near: ResolvedPlace | None,
         language: str,
         terms: Callable[[str], frozenset[str]] | None,
-        generation: int | None = None,
     ) -> list[_Selection]:
-        """What matches ``params`` in each index this process searches (see :class:`.index.Snapshot`);
+        """What matches ``params`` in each index of ``snapshot`` (see :class:`.index.Snapshot`);
         ``language`` is the reader's (its stemmer applies to the query, with English) and ``terms`` finds
         the vocabulary terms a query names (see :func:`.text.parse_query`)."""
-        snapshot = self.index_cache.get(session, generation)
         query = parse_query(params.q, language, terms) if params.q else None
         return [self._select(index, live, params, near, query) for index, live in snapshot.segments()]
 
@@ -142,8 +149,47 @@ class SearchEngine:
         generation: int | None = None,
     ) -> SearchResults:
         """One page of results for ``params``, with the facets (``language`` and ``terms``: see
-        _selections)."""
-        selections = self._selections(session, params, near, language, terms, generation)
+        _selections), on the index at ``generation`` (read from the database when None)."""
+        snapshot = self.index_cache.get(session, generation)
+        return self._search(snapshot, session, params, near, language, terms, with_state=False)[0]
+
+    def search_with_state(
+        self,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str,
+        terms: Callable[[str], frozenset[str]] | None,
+        read_state: Callable[[], State],
+    ) -> tuple[SearchResults, State]:
+        """:meth:`search` on the index this process holds, and the database's search state, read in the
+        statement that reads the page's cards (by ``read_state`` when the page has none): one statement
+        fewer than reading the state first. When the state shows that the index is behind, it is
+        brought up to date and the search runs again."""
+        snapshot = self.index_cache.current
+        if snapshot is None:
+            state = read_state()
+            snapshot = self.index_cache.get(session, state.generation)
+            return self._search(snapshot, session, params, near, language, terms, with_state=False)[0], state
+        results, state = self._search(snapshot, session, params, near, language, terms, with_state=True)
+        if state is None:
+            state = read_state()
+        if state.generation != snapshot.generation:
+            snapshot = self.index_cache.get(session, state.generation)
+            results = self._search(snapshot, session, params, near, language, terms, with_state=False)[0]
+        return results, state
+
+    def _search(
+        self,
+        snapshot: Snapshot,
+        session: Session,
+        params: SearchParams,
+        near: ResolvedPlace | None,
+        language: str,
+        terms: Callable[[str], frozenset[str]] | None,
+        with_state: bool,
+    ) -> tuple[SearchResults, State | None]:
+        selections = self._selections(snapshot, params, near, language, terms)
         sort = params.effective_sort
         facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
         for selection in selections:
@@ -166,14 +212,16 @@ class SearchEngine:
                     facets[dim].update(dimension.counts(matches))
         start = (params.page - 1) * params.per_page
         page = self._merged(selections, sort, start + params.per_page)[start:]
-        return SearchResults(
+        hits, state = self._load(session, page, language, with_state)
+        results = SearchResults(
             params=params,
             total=sum(int(np.count_nonzero(s.matches)) for s in selections),
-            hits=self._load(session, page, language),
+            hits=hits,
             facets={dim: dict(counted) for dim, counted in facets.items()},
             near=near,
             sort=sort,
         )
+        return results, state
 
     def matching_ids(
         self,
@@ -185,7 +233,8 @@ class SearchEngine:
         generation: int | None = None,
     ) -> list[int]:
         """The ids of every match of ``params``, in the search's order (all pages; no facets)."""
-        selections = self._selections(session, params, near, language, terms, generation)
+        snapshot = self.index_cache.get(session, generation)
+        selections = self._selections(snapshot, params, near, language, terms)
         return [int(s.index.ids[p]) for s, p in self._merged(selections, params.effective_sort, None)]
 
     def _merged(
@@ -252,16 +301,24 @@ class SearchEngine:
         order = np.lexsort((index.name_key[positions], primary))
         return positions[order[:first]]
 
-    def _load(self, session: Session, page: list[tuple[_Selection, int]], language: str) -> list[Hit]:
-        """The result cards of a page in ``language``; their term slugs come from the index."""
+    def _load(
+        self, session: Session, page: list[tuple[_Selection, int]], language: str, with_state: bool
+    ) -> tuple[list[Hit], State | None]:
+        """The result cards of a page in ``language`` (their term slugs come from the index), and the
+        search state read with them when asked (None when not asked, or when no card was read)."""
         if not page:
-            return []
+            return [], None
         ids = [int(selection.index.ids[pos]) for selection, pos in page]
         terms = {
             org_id: {dim: selection.index.dimensions[dim].values_of(pos) for dim in TERM_DIMENSIONS}
             for (selection, pos), org_id in zip(page, ids, strict=True)
         }
-        cards = load_cards(session, terms, language)
+        state = None
+        if with_state:
+            cards, read = load_cards_and_state(session, terms, language)
+            state = State(*read) if read is not None else None
+        else:
+            cards = load_cards(session, terms, language)
         hits = []
         for (selection, pos), org_id in zip(page, ids, strict=True):
             card = cards.get(org_id)
@@ -269,4 +326,4 @@ class SearchEngine:
                 continue
             distances = selection.distances
             hits.append(Hit(card, float(distances[pos]) if distances is not None else None))
-        return hits
+        return hits, state

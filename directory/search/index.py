@@ -506,6 +506,11 @@ class IndexCache:
         self._snapshot: Snapshot | None = None
         self._lock = threading.Lock()
 
+    @property
+    def current(self) -> Snapshot | None:
+        """The snapshot this process holds, whatever its generation (None before the first build)."""
+        return self._snapshot
+
     def get(self, session: Session, generation: int | None = None) -> Snapshot:
         """The snapshot at the database's generation (``generation`` when the caller has read it)."""
         if generation is None:
