@@ -37,7 +37,9 @@ from .geometry import (
     ResolvedPlace,
     bounding_box,
     distance_km,
+    great_circle_km,
     parse_coordinates,
+    sines_and_cosines,
 )
 from .service import Geo, GeocoderUnavailableError, PlaceNotFoundError, get_geo, init_app
 
@@ -58,6 +60,8 @@ __all__ = [
     "build_gazetteer",
     "country_codes_by_iso_numeric",
     "default_gazetteer_path",
+    "great_circle_km",
+    "sines_and_cosines",
     "distance_km",
     "get_geo",
     "init_app",

@@ -10,6 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from geopy.distance import great_circle
 
 EARTH_RADIUS_KM = 6371.009  # geopy.distance.EARTH_RADIUS, the mean radius great_circle uses
@@ -99,3 +100,25 @@ def spherical_mean(points: list[tuple[float, float, float]]) -> tuple[float, flo
         math.degrees(math.atan2(z, math.hypot(x, y))),
         math.degrees(math.atan2(y, x)),
     )
+
+
+def sines_and_cosines(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """The sine and cosine of each latitude and longitude (in degrees), as four rows (sin lat, cos lat,
+    sin lon, cos lon): what :func:`great_circle_km` reads, worked out once for points that are measured
+    from many centres (the search index's)."""
+    lat, lon = np.radians(lats), np.radians(lons)
+    return np.stack((np.sin(lat), np.cos(lat), np.sin(lon), np.cos(lon)))
+
+
+def great_circle_km(center: Point, trig: np.ndarray) -> np.ndarray:
+    """Distances from ``center`` to the points of :func:`sines_and_cosines`: geopy's ``great_circle``
+    formula (same radius), over arrays. The longitude difference's sine and cosine come from the
+    angle-difference identities, so no trigonometric function runs per point but the last arctangent."""
+    lat1, lon1 = math.radians(center.latitude), math.radians(center.longitude)
+    sin_lat1, cos_lat1, sin_lon1, cos_lon1 = math.sin(lat1), math.cos(lat1), math.sin(lon1), math.cos(lon1)
+    sin_lat2, cos_lat2, sin_lon2, cos_lon2 = trig
+    cos_delta = cos_lon2 * cos_lon1 + sin_lon2 * sin_lon1
+    sin_delta = sin_lon2 * cos_lon1 - cos_lon2 * sin_lon1
+    y = np.hypot(cos_lat2 * sin_delta, cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta)
+    x = sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta
+    return EARTH_RADIUS_KM * np.arctan2(y, x)

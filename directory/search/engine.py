@@ -25,7 +25,7 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy.orm import Session
 
-from ..geo import EARTH_RADIUS_KM, Point, ResolvedPlace, bounding_box
+from ..geo import Point, ResolvedPlace, bounding_box, great_circle_km
 from ..organizations.cards import Card, load_cards, load_cards_and_state
 from .index import DIMENSIONS, TERM_DIMENSIONS, FacetIndex, IndexCache, Matches, Snapshot
 from .params import SearchParams
@@ -62,21 +62,6 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.params.per_page))
-
-
-def great_circle_km(center: Point, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    """Distances from ``center``: geopy's ``great_circle`` formula (same radius), over arrays."""
-    lat1, lon1 = np.radians(center.latitude), np.radians(center.longitude)
-    lat2, lon2 = np.radians(lats), np.radians(lons)
-    sin_lat1, cos_lat1 = np.sin(lat1), np.cos(lat1)
-    sin_lat2, cos_lat2 = np.sin(lat2), np.cos(lat2)
-    delta = lon2 - lon1
-    cos_delta, sin_delta = np.cos(delta), np.sin(delta)
-    d = np.arctan2(
-        np.sqrt((cos_lat2 * sin_delta) ** 2 + (cos_lat1 * sin_lat2 - sin_lat1 * cos_lat2 * cos_delta) ** 2),
-        sin_lat1 * sin_lat2 + cos_lat1 * cos_lat2 * cos_delta,
-    )
-    return EARTH_RADIUS_KM * d
 
 
 @dataclass(frozen=True)
@@ -265,7 +250,7 @@ class SearchEngine:
         for lo, hi in box.lon_ranges:
             inside |= (lons >= lo) & (lons <= hi)
         band = np.arange(low, high)[inside]
-        km = great_circle_km(center, index.latitudes[band], index.longitudes[band])
+        km = great_circle_km(center, index.trig[:, band])
         close = km <= radius_km
         distances = np.full(index.size, np.inf)
         distances[index.by_latitude[band[close]]] = km[close]

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .. import vocab
+from ..geo import sines_and_cosines
 from ..organizations.models import (
     Language,
     ListingStatus,
@@ -235,6 +236,7 @@ class FacetIndex:
     by_latitude: np.ndarray  # int32, the positions with a public point, southernmost first
     latitudes: np.ndarray  # float64, their latitudes (ascending)
     longitudes: np.ndarray  # float64, their longitudes
+    trig: np.ndarray  # float64 (4, n): their sines and cosines (geo.sines_and_cosines), for distances
     names: list[str] | None = None  # a base's folded names in order (where added listings sort)
     values: DocumentValues | None = None  # every dimension's values per document, together
 
@@ -390,6 +392,7 @@ def build_index(
         by_latitude=by_latitude,
         latitudes=latitudes[by_latitude],
         longitudes=longitudes[by_latitude],
+        trig=sines_and_cosines(latitudes[by_latitude], longitudes[by_latitude]),
         names=names if base is None else None,
     )
 
