@@ -94,3 +94,25 @@ def test_gunicorn_marks_its_workers_web_only(monkeypatch: pytest.MonkeyPatch, tm
     assert load_config(tmp_path)["WEB_ONLY"] is False
     runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
     assert load_config(tmp_path)["WEB_ONLY"] is True
+
+
+@pytest.mark.parametrize(
+    ("url", "pinged"),
+    [("sqlite:///{folder}/pinged.sqlite3", False), ("postgresql+psycopg://nobody@127.0.0.1:1/none", True)],
+)
+def test_pooled_connections_to_a_database_server_are_tested_before_use(
+    tmp_path: Path, url: str, pinged: bool
+) -> None:
+    """A server's connection can be dropped (a restart): tested before use. An SQLite file cannot."""
+    from directory import create_app
+
+    served = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url.format(folder=tmp_path), "SECRET_KEY": "x", "TESTING": True}
+        | {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 3}}
+    )
+    with served.app_context():
+        try:
+            assert db.engine.pool._pre_ping is pinged
+            assert db.engine.pool.size() == 3  # the configured options are kept beside it
+        finally:
+            db.engine.dispose()

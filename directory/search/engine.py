@@ -174,6 +174,8 @@ class SearchEngine:
         terms: Callable[[str], frozenset[str]] | None,
         with_state: bool,
     ) -> tuple[SearchResults, State | None]:
+        """One page of results on ``snapshot``, and the search state when ``with_state`` asks for it
+        to be read with the page's cards (None when the page is empty)."""
         selections = self._selections(snapshot, params, near, language, terms)
         sort = params.effective_sort
         facets: dict[str, Counter[str]] = {dim: Counter() for dim in DIMENSIONS}
