@@ -105,13 +105,16 @@ class SearchEngine:
         query: TextQuery | None,
     ) -> _Selection:
         """Which positions of one index match (text, place and filters), and what orders them."""
-        base = live.copy() if live is not None else np.ones(index.size, dtype=bool)
         resolved = None
         if params.q and query is None:
-            base[:] = False  # text with no word in it ("?!") matches nothing
+            base = np.zeros(index.size, dtype=bool)  # text with no word in it ("?!") matches nothing
         elif query is not None:
             resolved = index.text.resolve(query.groups, query.prefix)
-            base &= index.text.match(resolved)
+            base = index.text.match(resolved)  # a new mask, this search's own
+            if live is not None:
+                base &= live
+        else:
+            base = live.copy() if live is not None else np.ones(index.size, dtype=bool)
         distances = None
         if near is not None:
             distances = self._near(index, near.point, params.radius_km)
@@ -119,7 +122,7 @@ class SearchEngine:
         filter_masks = {
             name: self._filter_mask(index, name, values) for name, values in params.filters.items() if values
         }
-        matches = base.copy()
+        matches = base.copy() if filter_masks else base  # neither is written to after this
         for mask in filter_masks.values():
             matches &= mask
         return _Selection(index, base, filter_masks, matches, resolved, distances)

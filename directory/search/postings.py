@@ -204,7 +204,7 @@ class TextIndex:
     def match(self, query: ResolvedQuery) -> np.ndarray:
         """A mask over the documents: those holding a token of every group (or, for the last group,
         a token starting with the prefix)."""
-        mask = np.ones(self.size, dtype=bool)
+        mask = None
         last = len(query.groups) - 1
         for g, group in enumerate(query.groups):
             found = np.zeros(self.size, dtype=bool)
@@ -213,8 +213,11 @@ class TextIndex:
             if g == last and query.prefix[1] > query.prefix[0]:
                 start, end = query.prefix
                 found[self.docs[self.offsets[start] : self.offsets[end]]] = True
-            mask &= found
-        return mask
+            if mask is None:
+                mask = found
+            else:
+                mask &= found
+        return mask if mask is not None else np.ones(self.size, dtype=bool)
 
     # -- scoring -------------------------------------------------------------------------------------
 
