@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 XDIST ?= -n auto --maxprocesses 4 --dist worksteal
 
 .PHONY: bytecode run serve test test-lowest mutate lock lint format bench bench-http bench-http-fixed bench-update bench-import bench-race bench-enumeration bench-mixed \
-	bench-smoke messages catalogs vendor vendor-axe clean
+	bench-smoke bench-ab messages catalogs vendor vendor-axe clean
 
 # uv installs into the venv (downloads in parallel: about half pip's time on a fresh machine); it is the
 # one package pip installs, within the range pyproject.toml's dev extras give it.
@@ -104,6 +104,11 @@ bench-http: $(VENV)/.installed-bench bytecode
 	$(BIN)/python bench/distinct_bench.py --rows $(ROWS) $(if $(PG),--pg $(PG))
 
 # The earlier HTTP benchmark: eight fixed queries, repeated, on the JSON API and the HTML page.
+# Two versions at concurrency 1, side by side and taking turns (bench/ab_bench.py): BEFORE=<commit>, and
+# AFTER=<commit> (else the working tree), KINDS=text-few,near (else every kind).
+bench-ab: $(VENV)/.installed-bench bytecode
+	$(BIN)/python bench/ab_bench.py --keep --before $(BEFORE) $(if $(AFTER),--after $(AFTER)) $(if $(KINDS),--kinds $(KINDS))
+
 bench-http-fixed: $(VENV)/.installed-bench bytecode
 	$(BIN)/python bench/http_bench.py --rows $(N)
 

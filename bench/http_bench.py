@@ -114,13 +114,15 @@ def start_ours(
     no_cache: bool,
     ready: str = "/api/v1/organizations?per_page=1",
     app: str = "wsgi:app",
+    root: Path = ROOT,
     **settings: str,
 ) -> tuple[subprocess.Popen, str]:
     """gunicorn with gunicorn.conf.py serving ``app`` on a free port (``settings``: more environment
-    variables); returns once ``ready`` answers."""
+    variables), the code of the checkout at ``root``; returns once ``ready`` answers."""
     port = free_port()
     env = {
         **os.environ,
+        **({"PYTHONPATH": str(root)} if root != ROOT else {}),
         "DATABASE_URL": database_url,
         "PORT": str(port),
         **({"SEARCH_CACHE_MB": "0"} if no_cache else {}),
@@ -129,7 +131,7 @@ def start_ours(
     }
     server = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
