@@ -154,18 +154,16 @@ class SearchEngine:
         statement that reads the page's cards (by ``read_state`` when the page has none): one statement
         fewer than reading the state first. When the state shows that the index is behind, it is
         brought up to date and the search runs again."""
-        snapshot = self.index_cache.current
-        if snapshot is None:
+        held = self.index_cache.current
+        if held is None:
             state = read_state()
-            snapshot = self.index_cache.get(session, state.generation)
-            return self._search(snapshot, session, params, near, language, terms, with_state=False)[0], state
-        results, state = self._search(snapshot, session, params, near, language, terms, with_state=True)
-        if state is None:
-            state = read_state()
-        if state.generation != snapshot.generation:
-            snapshot = self.index_cache.get(session, state.generation)
-            results = self._search(snapshot, session, params, near, language, terms, with_state=False)[0]
-        return results, state
+        else:
+            results, read = self._search(held, session, params, near, language, terms, with_state=True)
+            state = read or read_state()
+            if state.generation == held.generation:
+                return results, state
+        snapshot = self.index_cache.get(session, state.generation)
+        return self._search(snapshot, session, params, near, language, terms, with_state=False)[0], state
 
     def _search(
         self,
