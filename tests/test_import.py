@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from directory.audit.models import AuditEntry
 from directory.extensions import db
 from directory.organizations.importing import REQUIRED_COLUMNS, summary_from
+from directory.organizations.importing.reading import read_csv
 from directory.organizations.models import ListingStatus, Location, Organization
 
 GOOD = {
@@ -164,6 +166,24 @@ def test_missing_columns_stop_the_import(runner: FlaskCliRunner, tmp_path: Path)
     assert result.exit_code != 0
     assert "missing column(s): description" in result.output
     assert db.session.scalar(sa.select(sa.func.count(Location.id))) == 0
+
+
+def test_rows_are_read_as_dictreader_reads_them() -> None:
+    # Short rows get "" for the missing values, values beyond the header are dropped, blank lines are
+    # skipped, and each row's line is the one it starts on (a quoted value may hold line breaks).
+    header = ",".join(REQUIRED_COLUMNS)
+    text = f'{header}\nOne,"two\nlines"\n\nThree\n{",".join(["x"] * (len(REQUIRED_COLUMNS) + 2))}\n'
+    rows = list(read_csv(io.StringIO(text)))
+    expected = [
+        dict.fromkeys(REQUIRED_COLUMNS, "") | {"name": "One", "description": "two\nlines"},
+        dict.fromkeys(REQUIRED_COLUMNS, "") | {"name": "Three"},
+        dict.fromkeys(REQUIRED_COLUMNS, "x"),
+    ]
+    assert rows == list(zip([2, 5, 6], expected, strict=True))
+    legacy = [
+        {k: v or "" for k, v in row.items() if k is not None} for row in csv.DictReader(io.StringIO(text))
+    ]
+    assert [row for _, row in rows] == legacy
 
 
 def test_summary_is_the_first_sentence() -> None:

@@ -35,26 +35,36 @@ def _unreadable(exc: Exception) -> ImportFileError:
 
 def read_csv(handle: IO[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) pairs of a CSV file, read as they are asked for; raises ImportFileError when
-    columns are missing or the file is not UTF-8 CSV."""
-    reader = csv.DictReader(handle)
+    columns are missing or the file is not UTF-8 CSV.
+
+    Each row maps every column of the header to its value: a missing value is "", and values beyond the
+    header are dropped (as ``csv.DictReader`` would give them, with None keys). Read with the plain
+    reader, in C: the import's main process reads the whole file while its writer and checkers work.
+    """
+    reader = csv.reader(handle)
     try:
-        fieldnames = reader.fieldnames or []
+        fieldnames = next(reader, [])
     except (UnicodeDecodeError, csv.Error) as exc:
         raise _unreadable(exc) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in fieldnames]
     if missing:
         raise ImportFileError(f"missing column(s): {', '.join(missing)}")
+    width = len(fieldnames)
     start = reader.line_num + 1
-    rows = iter(reader)
     while True:
         try:
-            row = next(rows)
+            values = next(reader)
         except StopIteration:
             return
         except (UnicodeDecodeError, csv.Error) as exc:  # not UTF-8 text, or not CSV: stop here
             raise _unreadable(exc) from None
+        if not values:  # a blank line, which DictReader skipped too
+            start = reader.line_num + 1
+            continue
+        if len(values) < width:
+            values += [""] * (width - len(values))
         # The line the row starts on: a quoted value may hold line breaks, and line_num is where it ends.
-        yield start, {k: (v or "") for k, v in row.items() if k is not None}
+        yield start, dict(zip(fieldnames, values))  # noqa: B905 (longer rows: extra values dropped)
         start = reader.line_num + 1
 
 
