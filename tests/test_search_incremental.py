@@ -19,6 +19,7 @@ from directory.extensions import db
 from directory.organizations.models import ListingStatus, Organization, SearchChange
 from directory.search import SearchEngine, get_engine, parse_params
 from directory.search import index as search_index
+from directory.search import sync as search_sync
 from directory.search.sync import KEPT_GENERATIONS, bump_generation
 
 QUERIES = [
@@ -174,3 +175,27 @@ def test_old_change_rows_are_deleted(app: Flask, listings: list[Organization]) -
     db.session.commit()
     kept = db.session.scalars(db.select(SearchChange.organization_id)).all()
     assert kept == [listings[1].id]
+
+
+def test_a_change_to_more_listings_than_any_overlay_is_recorded_as_a_change_to_any(
+    app: Flask, listings: list[Organization], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bulk import's batch: every process builds its index again, so one row says so, not one per id.
+    monkeypatch.setattr(search_sync, "OVERLAY_LIMIT", 2)
+    monkeypatch.setattr(search_index, "OVERLAY_LIMIT", 2)
+    before = get_engine().index_cache.get(db.session)
+    generation = before.generation
+    bump_generation(db.session.connection(), [org.id for org in listings[:2]])
+    db.session.commit()
+    assert search_index.changes_since(db.session, generation, generation + 1) == {o.id for o in listings[:2]}
+    db.session.execute(db.text("UPDATE organization SET name = 'Zebra ' || name"))
+    bump_generation(db.session.connection(), [org.id for org in listings[:3]])
+    db.session.commit()
+    rows = db.session.execute(
+        db.select(SearchChange.organization_id).where(SearchChange.generation == generation + 2)
+    ).all()
+    assert rows == [(None,)]
+    assert search_index.changes_since(db.session, generation + 1, generation + 2) is None
+    after = get_engine().index_cache.get(db.session)
+    assert after.base is not before.base and not after.layers
+    _assert_same_as_fresh(app)

@@ -41,6 +41,7 @@ from .backends import backend_for
 from .fields import LOCATION_COLUMNS
 from .params import LIST_FILTERS
 from .postings import TextIndex
+from .sync import OVERLAY_LIMIT
 
 #: The facet dimensions, in display order: one per search filter.
 DIMENSIONS = tuple(LIST_FILTERS)
@@ -407,10 +408,6 @@ def _timestamp(moment: datetime | None) -> float:
     if moment.tzinfo is None:  # SQLite hands back naive datetimes, stored in UTC
         moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
-
-
-#: The most organizations a process lays over its index before building the whole index again.
-OVERLAY_LIMIT = 1000
 
 
 def changes_since(session: Session, generation: int, current: int) -> set[int] | None:

@@ -196,11 +196,15 @@ def unindex_documents(connection: Connection, org_ids: list[int]) -> None:
 
 #: Change rows are kept for this many generations; a process further behind builds its index again.
 KEPT_GENERATIONS = 2000
+#: The most organizations a process lays over its index before building the whole index again. A change
+#: to more (a bulk import's batch) is recorded as a change to any: one row instead of one per listing, as
+#: every process builds its index again either way.
+OVERLAY_LIMIT = 1000
 
 
 def bump_generation(connection: Connection, org_ids: Iterable[int] | None = None) -> None:
-    """Tell every process that listings changed (their search index is stale), which ones (None: any
-    of them), and when."""
+    """Tell every process that listings changed (their search index is stale), which ones (None, or more
+    than :data:`OVERLAY_LIMIT`: any of them), and when."""
     state = SearchState.__table__
     generation = connection.execute(
         sa.update(state)
@@ -212,6 +216,8 @@ def bump_generation(connection: Connection, org_ids: Iterable[int] | None = None
         return
     change = SearchChange.__table__
     ids: list[int | None] = sorted(set(org_ids)) if org_ids is not None else []
+    if len(ids) > OVERLAY_LIMIT:
+        ids = []
     if len(ids) > 1:  # a bulk import's batch: the driver's executemany, without SQLAlchemy's per-row work
         mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
         connection.exec_driver_sql(
