@@ -222,12 +222,16 @@ def _dedupe(items: Iterable[str]) -> list[str]:
 
 
 def unique_slug(name: str, taken: set[str] | None = None) -> str:
-    """A slug for ``name`` that no organization uses yet.
+    """A slug for ``name`` that no organization uses yet (see :func:`free_slug`)."""
+    return free_slug(slugify(name), taken)
 
-    With ``taken`` (every slug in use, as a bulk import preloads it), the set is consulted and updated
-    instead of the database.
+
+def free_slug(base: str, taken: set[str] | None = None) -> str:
+    """``base``, or the first of ``<base>-2``, ``<base>-3`` ... that no organization uses yet.
+
+    With ``taken`` (the slugs in use that matter, as a bulk import asks the database for them), the set
+    is consulted and updated instead of the database.
     """
-    base = slugify(name)
 
     def in_use(slug: str) -> bool:
         if taken is not None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from ...extensions import db
 from ...geo import Gazetteer, normalize_name
 from ..models import ListingStatus
-from ..services import ListingValidationError, listing_values, terms_by_code, validate_input
+from ..services import ListingValidationError, listing_values, slugify, terms_by_code, validate_input
 from .rows import RowError, row_to_input
 from .writer import BatchWriter, Checked, Outcome, RowMaker
 
@@ -189,8 +189,9 @@ def check_row(
     status, demoted = _status_for(requested, approve)
     if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
         error = f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
-        return Checked(line, key, data.name, demoted, None, error)
-    return Checked(line, key, data.name, demoted, maker.rows(listing_values(data, gazetteer), status))
+        return Checked(line, key, slugify(data.name), demoted, None, error)
+    rows = maker.rows(listing_values(data, gazetteer), status)
+    return Checked(line, key, slugify(data.name), demoted, rows)
 
 
 def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bool]:

@@ -43,7 +43,7 @@ from ..models import (
     ServiceArea,
     organization_term,
 )
-from ..services import ListingValues, slugify, unique_slug
+from ..services import ListingValues, free_slug
 
 #: How many slugs ``<base>-2``, ``<base>-3`` ... are looked up at once when ``<base>`` is taken.
 _SLUG_PROBE = 20
@@ -68,7 +68,7 @@ class Checked:
 
     line: int
     key: tuple[str, str]  # (normalized name, country code): "the same organization"
-    name: str
+    slug: str  # the slug its name makes (made unique when written)
     demoted: bool  # asked to be approved without --approve
     rows: ListingRows | None
     error: str | None = None
@@ -159,7 +159,7 @@ def write_batch(connection: sa.Connection, batch: list[Checked]) -> Outcome:
     listings = [row.rows for row in new if row.rows is not None]
     if not listings:
         return outcome
-    slugs = _free_slugs(connection, [row.name for row in new])
+    slugs = _free_slugs(connection, [row.slug for row in new])
     ids = _insert_organizations(connection, listings, slugs)
     _insert_links(connection, ids, listings)
     outcome.created = write_documents(connection, zip(ids, [r.document for r in listings], strict=True))
@@ -208,12 +208,12 @@ def _taken_slugs(connection: sa.Connection, slugs: Iterable[str]) -> set[str]:
     )
 
 
-def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
-    """A slug no organization uses for each name (see :func:`unique_slug`), asking the database only
-    about the slugs these names could take."""
-    bases = Counter(slugify(name) for name in names)
-    taken = _taken_slugs(connection, bases)
-    for base, wanted in bases.items():
+def _free_slugs(connection: sa.Connection, bases: list[str]) -> list[str]:
+    """A slug no organization uses for each slug ``bases`` gives (see :func:`free_slug`), asking the
+    database only about the slugs they could take."""
+    wanted_of = Counter(bases)
+    taken = _taken_slugs(connection, wanted_of)
+    for base, wanted in wanted_of.items():
         # Enough free "<base>-<n>" for the names that cannot have <base> itself.
         needed, start = wanted - (base not in taken), 2
         while needed > 0:
@@ -222,7 +222,7 @@ def _free_slugs(connection: sa.Connection, names: list[str]) -> list[str]:
             taken |= used
             needed -= len(window) - len(used)
             start += _SLUG_PROBE
-    return [unique_slug(name, taken) for name in names]
+    return [free_slug(base, taken) for base in bases]
 
 
 def _insert_organizations(
