@@ -9,10 +9,12 @@ os.environ.setdefault("DIRECTORY_WEB_ONLY", "1")
 bind = os.environ.get("BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
 threads = int(os.environ.get("THREADS", "1"))
-# gthread, even with one thread: the worker keeps telling the master it is alive while a request runs, so a
-# long download (a whole search as CSV streams for a minute at 100,000 listings) is not killed after
-# `timeout` seconds as a sync worker would be; `timeout` still restarts a worker that is truly stuck.
-worker_class = os.environ.get("WORKER_CLASS", "gthread")
+# sync: one request at a time in the worker's own thread, with no thread handing each request over (with
+# THREADS above 1, gunicorn uses gthread instead). A sync worker reports to the master only between
+# requests, so post_worker_init below has it report as each piece of an answer is sent: a long download
+# (a whole search as CSV streams for a minute at 100,000 listings) is not killed after `timeout` seconds,
+# and a request that sends nothing for that long is still taken for a stuck one.
+worker_class = os.environ.get("WORKER_CLASS", "sync")
 timeout = int(os.environ.get("TIMEOUT", "30"))
 accesslog = "-"
 # The app is loaded, and its search index built, once in the master before the workers are forked
@@ -40,3 +42,10 @@ def when_ready(server):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
     server.log.info(
         "Search index built before forking: %d listings in %.1f s", listings, time.perf_counter() - started
     )
+
+
+def post_worker_init(worker):  # noqa: ANN001, ANN201 (gunicorn's hook signature)
+    """Have the worker tell the master it is alive each time a piece of an answer is sent."""
+    from directory.heartbeat import reporting_progress
+
+    worker.wsgi = reporting_progress(worker.wsgi, worker.notify)

@@ -125,8 +125,16 @@ def test_a_suspension_disappears_from_every_worker_at_once(served: tuple[str, st
 
 def test_a_download_longer_than_the_timeout_is_not_cut_off() -> None:
     """gunicorn as configured (gunicorn.conf.py) sends a streamed answer that takes longer than its
-    ``timeout`` whole: a worker busy sending is not taken for a stuck one (a sync worker would be killed
-    after ``TIMEOUT`` seconds and the download cut off)."""
+    ``timeout`` whole: the worker reports to the master as each piece is sent, so it is not taken for a
+    stuck one (a plain sync worker would be killed after ``TIMEOUT`` seconds and the download cut off)."""
     with _gunicorn("tests.slow_wsgi:app", TIMEOUT="2", WEB_CONCURRENCY="1") as base:
         body = _get(base + "/", timeout=30)
+    assert body.splitlines() == [f"line {n}" for n in range(4)]
+
+
+def test_a_request_that_sends_nothing_for_the_timeout_is_stopped_and_the_worker_replaced() -> None:
+    with _gunicorn("tests.slow_wsgi:app", TIMEOUT="2", WEB_CONCURRENCY="1") as base:
+        with pytest.raises(OSError):  # the connection is dropped: the worker was killed as stuck
+            _get(base + "/stuck", timeout=30)
+        body = _get(base + "/", timeout=30)  # a new worker answers
     assert body.splitlines() == [f"line {n}" for n in range(4)]
