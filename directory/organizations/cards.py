@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .models import Location, LocationPrecision, Organization, OrganizationText, SearchState
@@ -69,36 +70,32 @@ class Card:
 _TRANSLATION = OrganizationText.__table__.alias("translation")
 
 #: One query: the organization, its location and its own summary in the reader's language, if any.
-_CARDS = (
-    sa.select(
-        _ORG.id,
-        _ORG.uuid,
-        _ORG.slug,
-        _ORG.name,
-        _ORG.text_language,
-        _ORG.summary,
-        _ORG.is_demo,
-        _LOC.locality,
-        _LOC.country_code,
-        _LOC.region,
-        _LOC.subregion,
-        _LOC.location_precision,
-        _LOC.public_latitude,
-        _LOC.public_longitude,
-        _TRANSLATION.c.summary.label("translated"),
+_CARDS = sa.select(
+    _ORG.id,
+    _ORG.uuid,
+    _ORG.slug,
+    _ORG.name,
+    _ORG.text_language,
+    _ORG.summary,
+    _ORG.is_demo,
+    _LOC.locality,
+    _LOC.country_code,
+    _LOC.region,
+    _LOC.subregion,
+    _LOC.location_precision,
+    _LOC.public_latitude,
+    _LOC.public_longitude,
+    _TRANSLATION.c.summary.label("translated"),
+).select_from(
+    Organization.__table__.outerjoin(Location.__table__, _LOC.organization_id == _ORG.id).outerjoin(
+        _TRANSLATION,
+        sa.and_(
+            _TRANSLATION.c.organization_id == _ORG.id,
+            _TRANSLATION.c.language == sa.bindparam("language"),
+            _ORG.text_language != sa.bindparam("language"),
+            _TRANSLATION.c.summary != "",
+        ),
     )
-    .select_from(
-        Organization.__table__.outerjoin(Location.__table__, _LOC.organization_id == _ORG.id).outerjoin(
-            _TRANSLATION,
-            sa.and_(
-                _TRANSLATION.c.organization_id == _ORG.id,
-                _TRANSLATION.c.language == sa.bindparam("language"),
-                _ORG.text_language != sa.bindparam("language"),
-                _TRANSLATION.c.summary != "",
-            ),
-        )
-    )
-    .where(_ORG.id.in_(sa.bindparam("ids", expanding=True)))
 )
 
 
@@ -112,6 +109,26 @@ _CARDS_WITH_STATE = _CARDS.with_only_columns(
     *_CARDS.selected_columns,
 )
 
+#: Which organizations. On PostgreSQL one array parameter: the statement's text is then the same
+#: whatever the number of cards, so psycopg prepares it once per connection and the server does not plan
+#: it again on every search (in process, at 100,000 listings and 1-20 cards, 0.6-0.9 ms a statement
+#: instead of 1.5 ms). An ``IN`` list's text changes with its length. SQLite keeps the ``IN`` list: it
+#: plans a statement in microseconds.
+_IDS = {
+    "postgresql": _ORG.id == sa.any_(sa.bindparam("ids", type_=ARRAY(sa.Integer))),
+    "sqlite": _ORG.id.in_(sa.bindparam("ids", expanding=True)),
+}
+_STATEMENTS = {
+    (with_state, dialect): (_CARDS_WITH_STATE if with_state else _CARDS).where(ids)
+    for with_state in (False, True)
+    for dialect, ids in _IDS.items()
+}
+
+
+def _statement(connection: sa.Connection, *, with_state: bool) -> sa.Select[Any]:
+    name = connection.dialect.name
+    return _STATEMENTS[(with_state, name if name == "postgresql" else "sqlite")]
+
 
 def load_cards(
     session: Session, terms: Mapping[int, Mapping[str, list[str]]], language: str
@@ -122,7 +139,10 @@ def load_cards(
     if not terms:
         return {}
     # On the session's connection (its transaction, if any), without the ORM's execution layer.
-    rows = session.connection().execute(_CARDS, {"ids": list(terms), "language": language})
+    connection = session.connection()
+    rows = connection.execute(
+        _statement(connection, with_state=False), {"ids": list(terms), "language": language}
+    )
     return _cards(rows, terms, language)
 
 
@@ -133,7 +153,9 @@ def load_cards_and_state(
     (None when no card was found, so no row carried it)."""
     if not terms:
         return {}, None
-    rows = session.connection().execute(_CARDS_WITH_STATE, {"ids": list(terms), "language": language}).all()
+    connection = session.connection()
+    statement = _statement(connection, with_state=True)
+    rows = connection.execute(statement, {"ids": list(terms), "language": language}).all()
     if not rows:
         return {}, None
     generation, changed_at = rows[0][0], rows[0][1]
