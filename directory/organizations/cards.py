@@ -69,7 +69,8 @@ class Card:
 
 _TRANSLATION = OrganizationText.__table__.alias("translation")
 
-#: One query: the organization, its location and its own summary in the reader's language, if any.
+#: One query: the organization, its location and its own summary in the reader's language, if any (which
+#: organizations: :data:`_STATEMENTS`).
 _CARDS = sa.select(
     _ORG.id,
     _ORG.uuid,

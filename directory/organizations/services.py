@@ -221,9 +221,9 @@ def _dedupe(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def unique_slug(name: str, taken: set[str] | None = None) -> str:
+def unique_slug(name: str) -> str:
     """A slug for ``name`` that no organization uses yet (see :func:`free_slug`)."""
-    return free_slug(slugify(name), taken)
+    return free_slug(slugify(name))
 
 
 def free_slug(base: str, taken: set[str] | None = None) -> str:
