@@ -64,7 +64,7 @@ test: $(VENV)/.installed-dev catalogs bytecode
 LOWEST := .venv-lowest
 LOWEST_TESTS ?= tests/test_search.py tests/test_accounts.py tests/test_two_factor.py tests/test_migrations.py \
 	tests/test_geo.py tests/test_rate_limits.py tests/test_processes.py tests/test_pages.py tests/test_result_cards.py \
-	tests/test_json_encoding.py
+	tests/test_json_encoding.py tests/test_heartbeat.py
 test-lowest: $(VENV)/.installed-dev catalogs bytecode
 	$(BIN)/uv venv --quiet --allow-existing --python $(PYTHON) $(LOWEST)
 	$(BIN)/uv pip install --quiet --compile-bytecode --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[dev]'
