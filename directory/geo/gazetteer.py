@@ -51,6 +51,21 @@ class Gazetteer:
     def _rows(self, sql: str, params: tuple[Any, ...]) -> Iterator[sqlite3.Row]:
         yield from self._con.execute(sql, params)
 
+    def preload(self) -> None:
+        """Read what every process's first look-ups read (the country names: a scan of the file, several
+        ms), then close this thread's connection. A server's master calls it before forking its
+        workers: they share what was read, and each opens a connection of its own (a SQLite connection
+        must not cross a fork)."""
+        self._country_names  # noqa: B018 (read and kept)
+        self.close()
+
+    def close(self) -> None:
+        """Close this thread's connection, if it has one (the next look-up opens another)."""
+        con = getattr(self._local, "con", None)
+        if con is not None:
+            del self._local.con
+            con.close()
+
     def country_code_for(self, text: str) -> str | None:
         """An ISO alpha-2 code for a country name, alpha-2 or alpha-3 code; None when unknown."""
         norm = normalize_name(text)

@@ -59,13 +59,15 @@ def prepare(app: Flask) -> int:
     A server calls this before forking its workers (gunicorn.conf.py): they start with the index in
     memory they share with each other (the pages stay shared while no process writes to them, and
     ``gc.freeze`` keeps the garbage collector from touching them), and each lays the changes made since
-    over it (see :class:`.index.Snapshot`). The database connections opened here are closed, so that no
-    worker inherits one.
+    over it (see :class:`.index.Snapshot`). What the gazetteer's first look-ups read is read here too
+    (see :meth:`.geo.Gazetteer.preload`), so a worker's first search near a place does not wait for it.
+    The database connections opened here are closed, so that no worker inherits one.
     """
     with app.app_context():
         snapshot = get_engine().index_cache.get(db.session)
         db.session.remove()
         db.engine.dispose()
+        get_geo().gazetteer.preload()
     gc.collect()
     gc.freeze()
     return snapshot.base.size
