@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -303,16 +305,22 @@ def test_a_preloaded_gazetteer_holds_its_country_names_and_no_connection(
     assert getattr(gazetteer._local, "con", None) is None
 
 
-def test_preparing_a_server_preloads_its_gazetteer(app: Flask) -> None:
+def test_preparing_a_server_preloads_its_gazetteer(
+    databases: Any, tmp_path: Path, app_config: Callable[[str, Path], dict[str, Any]]
+) -> None:
+    import gc
+
+    from directory import create_app
     from directory.search import prepare
 
-    gazetteer = get_geo().gazetteer
-    gazetteer.find("Douala", limit=1)  # this thread has a connection
+    # An app on a database of its own, as a server's master has (the test app's is one connection).
+    app = create_app(app_config(databases.create(tmp_path), tmp_path))
+    with app.app_context():
+        gazetteer = get_geo().gazetteer
+        gazetteer.find("Douala", limit=1)  # this thread has a connection
     try:
         prepare(app)
     finally:
-        import gc
-
         gc.unfreeze()
     assert "_country_names" in gazetteer.__dict__
     assert getattr(gazetteer._local, "con", None) is None
