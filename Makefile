@@ -103,12 +103,12 @@ ROWS ?= $(N)
 bench-http: $(VENV)/.installed-bench bytecode
 	$(BIN)/python bench/distinct_bench.py --rows $(ROWS) $(if $(PG),--pg $(PG))
 
-# The earlier HTTP benchmark: eight fixed queries, repeated, on the JSON API and the HTML page.
 # Two versions at concurrency 1, side by side and taking turns (bench/ab_bench.py): BEFORE=<commit>, and
 # AFTER=<commit> (else the working tree), KINDS=text-few,near (else every kind).
 bench-ab: $(VENV)/.installed-bench bytecode
 	$(BIN)/python bench/ab_bench.py --keep --before $(BEFORE) $(if $(AFTER),--after $(AFTER)) $(if $(KINDS),--kinds $(KINDS))
 
+# The earlier HTTP benchmark: eight fixed queries, repeated, on the JSON API and the HTML page.
 bench-http-fixed: $(VENV)/.installed-bench bytecode
 	$(BIN)/python bench/http_bench.py --rows $(N)
 

@@ -150,16 +150,22 @@ def test_an_unreachable_geocoder_is_not_cached() -> None:
     assert geo.resolve("Back").name == "Back"
 
 
-def test_gazetteer_points_are_looked_up_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    gazetteer = Gazetteer(get_geo().gazetteer.path)
-    queries = []
+def _record_queries(gazetteer: Gazetteer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of each query ``gazetteer`` runs from now on."""
+    queries: list[str] = []
     rows = gazetteer._rows
 
-    def counting_rows(*args: Any) -> Any:
-        queries.append(args)
+    def recording_rows(*args: Any) -> Any:
+        queries.append(args[0])
         return rows(*args)
 
-    monkeypatch.setattr(gazetteer, "_rows", counting_rows)
+    monkeypatch.setattr(gazetteer, "_rows", recording_rows)
+    return queries
+
+
+def test_gazetteer_points_are_looked_up_once(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    gazetteer = Gazetteer(get_geo().gazetteer.path)
+    queries = _record_queries(gazetteer, monkeypatch)
     douala = gazetteer.city_point("Douala", "cm")
     assert douala is not None and douala == gazetteer.city_point("douala", "CM")
     assert len(queries) == 1
@@ -289,14 +295,7 @@ def test_a_preloaded_gazetteer_holds_its_country_names_and_no_connection(
     gazetteer.preload()
     assert gazetteer.__dict__["_country_names"]["CM"] == "Cameroon"
     assert getattr(gazetteer._local, "con", None) is None
-    queries = []
-    rows = gazetteer._rows
-
-    def counting_rows(*args: Any) -> Any:
-        queries.append(args[0])
-        return rows(*args)
-
-    monkeypatch.setattr(gazetteer, "_rows", counting_rows)
+    queries = _record_queries(gazetteer, monkeypatch)
     [douala] = gazetteer.find("Douala", limit=1)  # a connection of its own; the names are not read again
     assert douala.name == "Douala, Cameroon"
     assert len(queries) == 1 and "place_name" in queries[0]

@@ -185,13 +185,12 @@ def check_row(
     """
     data, requested = row_to_input(row, gazetteer)
     validate_input(data)
-    key = (normalize_name(data.name), data.country_code)
+    key, slug = (normalize_name(data.name), data.country_code), slugify(data.name)
     status, demoted = _status_for(requested, approve)
     if data.latitude is None and gazetteer.city_point(data.city, data.country_code) is None:
         error = f"no coordinates, and the city {data.city!r} was not found in {data.country_code}"
-        return Checked(line, key, slugify(data.name), demoted, None, error)
-    rows = maker.rows(listing_values(data, gazetteer), status)
-    return Checked(line, key, slugify(data.name), demoted, rows)
+        return Checked(line, key, slug, demoted, None, error)
+    return Checked(line, key, slug, demoted, maker.rows(listing_values(data, gazetteer), status))
 
 
 def _status_for(requested: str | None, approve: bool) -> tuple[ListingStatus, bool]:
